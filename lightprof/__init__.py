@@ -1,0 +1,3 @@
+"""lightprof: a terminal profiler for lightweight execution."""
+
+__version__ = "0.1.0"

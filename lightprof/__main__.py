@@ -1,0 +1,3 @@
+from lightprof.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,216 @@
+"""Command line: parse, dispatch, map errors to exit codes. Nothing heavy is imported here.
+
+    lightprof                          TUI on the profile found, else the embedded default
+    lightprof -p PROFILE               TUI on that profile
+    lightprof -- CMD [ARG...]          TUI on an ad-hoc target
+    lightprof --open REPORT.json       TUI on a saved report
+    lightprof --headless [-p PROFILE] [--update-baseline] [--json PATH|-] [--markdown PATH|-] [--junit PATH]
+    lightprof --version
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+from typing import NoReturn
+
+from lightprof import __version__
+from lightprof.errors import EXIT_INVALID, LightprofError
+
+EXIT_INTERRUPTED = 130
+
+DESCRIPTION = """\
+Profile lightweight execution: cold start (p50/p95 over repeated launches), whole-tree memory,
+artifact and image sizes, Wasm kernels against their fallbacks; enforce budgets in CI.
+
+Without --headless, opens the terminal UI. Profile discovery: -p PROFILE, else ./lightprof.toml,
+else [tool.lightprof] in ./pyproject.toml, else the embedded default profile.
+"""
+
+EPILOG = """\
+exit codes:
+  0  every budget holds
+  1  a budget or a regression check fails
+  2  invalid invocation or profile (nothing was measured)
+  3  a target could not be measured (did not start, crashed, never became ready, timed out)
+  130 interrupted (Ctrl-C or SIGTERM); every target process is stopped first
+
+examples:
+  lightprof --headless                         gate on ./lightprof.toml (or the embedded default)
+  lightprof --headless --update-baseline       measure and record NAME.baseline.toml
+  lightprof --headless --json report.json --junit junit.xml
+  lightprof -- node server.js                  explore a command in the TUI
+"""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:  # one sentence and exit 2, as for a bad profile
+        self.exit(EXIT_INVALID, f"lightprof: {message} (see lightprof --help)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="lightprof",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("-p", "--profile", metavar="PROFILE", help="profile file (lightprof.toml or a pyproject.toml)")
+    parser.add_argument("--headless", action="store_true", help="measure and judge without the UI (for CI)")
+    parser.add_argument(
+        "--update-baseline", action="store_true", help="write NAME.baseline.toml beside the profile from this run"
+    )
+    parser.add_argument("--json", metavar="PATH", help="write the full JSON report (every sample) to PATH, or - for stdout")
+    parser.add_argument("--markdown", metavar="PATH", help="write a Markdown report to PATH, or - for stdout")
+    parser.add_argument("--junit", metavar="PATH", help="write JUnit XML (one testcase per budget) to PATH")
+    parser.add_argument("--open", metavar="REPORT", help="browse a saved --json report in the UI (nothing is measured)")
+    parser.add_argument("--version", action="version", version=f"lightprof {__version__}")
+    return parser
+
+
+def _split_command(argv: list[str]) -> tuple[list[str], list[str] | None]:
+    if "--" in argv:
+        at = argv.index("--")
+        return argv[:at], argv[at + 1 :]
+    return argv, None
+
+
+def _interrupt_on_sigterm() -> None:
+    """SIGTERM unwinds like Ctrl-C, so every `finally` that reaps a target runs."""
+
+    def handler(signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, handler)
+    if hasattr(signal, "SIGHUP"):
+        signal.signal(signal.SIGHUP, handler)
+
+
+def _emit(path: str, text: str) -> None:
+    if path == "-":
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    from lightprof.atomicio import atomic_write_text
+
+    try:
+        atomic_write_text(path, text)
+    except OSError as exc:
+        raise LightprofError(f"cannot write report {path}: {exc.strerror}") from None
+
+
+def _check_output_paths(args: argparse.Namespace) -> None:
+    """Refuse unwritable report paths before measuring anything (exit 2)."""
+    for option in ("json", "markdown", "junit"):
+        path = getattr(args, option)
+        if path is None or path == "-":
+            continue
+        folder = os.path.dirname(os.path.abspath(path)) or "."
+        if not os.path.isdir(folder):
+            raise LightprofError(f"--{option} {path}: folder {folder} does not exist")
+        if os.path.isdir(path):
+            raise LightprofError(f"--{option} {path}: is a folder, expected a file path")
+    if args.junit == "-":
+        raise LightprofError("--junit needs a file path, not -")
+
+
+def run_headless(args: argparse.Namespace, command: list[str] | None) -> int:
+    from lightprof.baseline import load_baseline, write_baseline
+    from lightprof.profile import adhoc_profile, discover_profile
+    from lightprof.report.table import render_table
+    from lightprof.session import measure_profile
+
+    _check_output_paths(args)
+    profile = adhoc_profile(command) if command is not None else discover_profile(args.profile)
+    baseline = None if args.update_baseline else load_baseline(profile)
+    to_stdout = "-" in (args.json, args.markdown)
+    table_stream = sys.stderr if to_stdout else sys.stdout
+
+    on_event = None
+    if sys.stderr.isatty() and os.environ.get("CI", "").lower() not in ("1", "true"):
+        from lightprof.report.progress import ProgressLine
+
+        on_event = ProgressLine(sys.stderr)
+    kwargs = {"on_event": on_event} if on_event else {}
+    result = measure_profile(profile, baseline=baseline, **kwargs)
+    if on_event is not None:
+        on_event.clear()
+
+    colour = table_stream.isatty() and "NO_COLOR" not in os.environ
+    table_stream.write(render_table(result, colour=colour))
+    table_stream.flush()
+    if args.update_baseline:
+        if result.exit_code == 3:
+            sys.stderr.write("lightprof: baseline not written: some subjects could not be measured\n")
+        else:
+            path = write_baseline(profile, result)
+            sys.stderr.write(f"lightprof: baseline written to {path}\n")
+    if args.json:
+        _emit(args.json, result.to_json())
+    if args.markdown:
+        from lightprof.report.markdown import render_markdown
+
+        _emit(args.markdown, render_markdown(result))
+    if args.junit:
+        from lightprof.report.junit import render_junit
+
+        _emit(args.junit, render_junit(result))
+    if os.environ.get("GITHUB_ACTIONS") == "true":
+        from lightprof.report.github import annotations, write_step_summary
+
+        sys.stdout.write(annotations(result))
+        write_step_summary(result)
+    return result.exit_code
+
+
+def run_ui(args: argparse.Namespace, command: list[str] | None) -> int:
+    from lightprof.profile import adhoc_profile, discover_profile
+
+    if args.update_baseline or args.json or args.markdown or args.junit:
+        raise LightprofError("--update-baseline, --json, --markdown and --junit need --headless")
+    if args.open:
+        if command is not None or args.profile:
+            raise LightprofError("--open shows a saved report; it cannot be combined with -p or a command")
+        from lightprof.result import load_report
+
+        report = load_report(args.open)
+        from lightprof.tui.app import run_tui
+
+        return run_tui(report=report)
+    profile = adhoc_profile(command) if command is not None else discover_profile(args.profile)
+    if not sys.stdout.isatty() or not sys.stdin.isatty():
+        raise LightprofError("the interactive UI needs a terminal; use --headless in scripts and CI")
+    from lightprof.tui.app import run_tui
+
+    return run_tui(profile=profile)
+
+
+def main(argv: list[str] | None = None) -> int:
+    own, command = _split_command(list(sys.argv[1:] if argv is None else argv))
+    args = build_parser().parse_args(own)
+    if command is not None and args.profile:
+        sys.stderr.write("lightprof: give either -p PROFILE or a command after --, not both\n")
+        return EXIT_INVALID
+    _interrupt_on_sigterm()
+    try:
+        if args.headless:
+            if args.open:
+                raise LightprofError("--open shows a saved report in the UI; it cannot be combined with --headless")
+            return run_headless(args, command)
+        return run_ui(args, command)
+    except LightprofError as exc:
+        sys.stderr.write(f"lightprof: {exc.message}\n")
+        return exc.exit_code
+    except KeyboardInterrupt:
+        sys.stderr.write("\nlightprof: interrupted; every target process was stopped\n")
+        return EXIT_INTERRUPTED
+    finally:
+        _sweep_on_exit()
+
+
+def _sweep_on_exit() -> None:
+    """Last line of defence: no process a target started may outlive lightprof."""
+    if "lightprof.measure.process" in sys.modules:
+        sys.modules["lightprof.measure.process"].sweep_descendants(since=None)

@@ -1,0 +1,33 @@
+"""The machine a measurement was taken on, so baselines from elsewhere are not silently compared."""
+
+from __future__ import annotations
+
+import os
+import platform
+
+from lightprof.result import Machine
+
+
+def _cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as handle:
+            for line in handle:
+                if line.lower().startswith(("model name", "hardware", "cpu model")):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine() or "unknown"
+
+
+def current_machine() -> Machine:
+    return Machine(
+        cpu=_cpu_model(),
+        cores=os.cpu_count() or 1,
+        os=f"{platform.system()} {platform.release()}",
+        python=platform.python_version(),
+    )
+
+
+def same_machine(a: Machine, b: Machine) -> bool:
+    """Same CPU model, core count and OS family (kernel patch releases may differ)."""
+    return a.cpu == b.cpu and a.cores == b.cores and a.os.split()[0] == b.os.split()[0]

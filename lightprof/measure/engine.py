@@ -1,0 +1,144 @@
+"""Measure one target: warm-ups, timed runs (more near a threshold), a hold run for memory.
+
+Samples stream out through `on_event` as they arrive; the headless gate and the TUI consume the
+same stream. A failed run stops the target: its budgets are then unmeasured (exit 3).
+"""
+
+from __future__ import annotations
+
+import statistics
+import threading
+from collections.abc import Callable
+
+from lightprof.measure.coldstart import Outcome, run_once
+from lightprof.measure.events import (
+    EventSink,
+    MemorySample,
+    RunFinished,
+    RunStarted,
+    TargetFinished,
+    ignore,
+)
+from lightprof.measure.memory import TreeSampler
+from lightprof.measure.process import Spawner, SpawnError
+from lightprof.profile import TargetSpec
+from lightprof.result import Memory, TargetResult
+from lightprof.stats import summarize
+
+# Asked after the planned runs: how many more runs would settle an undecided budget (0 = none).
+MoreRuns = Callable[[TargetResult], int]
+TIMELINE_POINTS = 2000
+
+
+def measure_target(
+    spec: TargetSpec,
+    *,
+    on_event: EventSink = ignore,
+    cancel: threading.Event | None = None,
+    more_runs: MoreRuns | None = None,
+) -> TargetResult:
+    """Cold-start `spec` warmup + runs times (up to max_runs), watch its memory, return the result."""
+    cancel = cancel or threading.Event()
+    result = TargetResult(name=spec.name, command=_command(spec), ready=spec.ready.describe())
+    holds = spec.ready.kind != "exit" and spec.hold > 0
+    planned = spec.warmup + spec.runs + (1 if holds else 0)
+    state = {"index": 0}
+
+    def forward(t_s: float, rss: int, procs: tuple) -> None:  # type: ignore[type-arg]
+        on_event(MemorySample(spec.name, state["index"], t_s, rss, procs))
+
+    try:
+        spawner = Spawner(spec.argv, str(spec.cwd), spec.env, capture_output=spec.ready.kind == "stdout")
+    except (SpawnError, OSError) as exc:
+        result.error = f"cannot start: {exc}"
+        on_event(TargetFinished(spec.name, result))
+        return result
+    sampler = TreeSampler(spec.sample_hz, on_sample=forward)
+    outcomes: list[Outcome] = []
+
+    def launch(warmup: bool, hold: bool) -> bool:
+        state["index"] = index = len(result.runs)
+        on_event(RunStarted(spec.name, index, warmup, hold, planned))
+        outcome = run_once(spec, spawner, sampler, index=index, warmup=warmup, hold=hold, cancel=cancel)
+        result.runs.append(outcome.run)
+        outcomes.append(outcome)
+        on_event(RunFinished(spec.name, outcome.run, planned))
+        if outcome.run.error is not None:
+            if outcome.run.error != "cancelled":
+                kind = "warm-up" if warmup else ("hold run" if hold else "run")
+                result.error = f"{kind} {index + 1} {outcome.run.error}"
+                result.stderr_tail = outcome.run.stderr_tail
+            return False
+        return True
+
+    try:
+        ok = True
+        for _ in range(spec.warmup):
+            if cancel.is_set() or not (ok := launch(True, False)):
+                break
+        measured = 0
+        while ok and measured < spec.runs and not cancel.is_set():
+            ok = launch(False, False)
+            measured += ok
+        _summarize(result)
+        while ok and more_runs is not None and not cancel.is_set() and result.cold_start_s is not None:
+            extra = min(more_runs(result), spec.max_runs - measured)
+            if extra <= 0:
+                break
+            planned += extra
+            for _ in range(extra):
+                if cancel.is_set() or not (ok := launch(False, False)):
+                    break
+                measured += 1
+                result.extra_runs += 1
+            _summarize(result)
+        if ok and holds and not cancel.is_set():
+            planned = len(result.runs) + 1
+            launch(False, True)
+        result.memory = _memory(spec, result, outcomes, sampler.interval, holds)
+    finally:
+        sampler.close()
+        spawner.close()
+    on_event(TargetFinished(spec.name, result))
+    return result
+
+
+def _command(spec: TargetSpec) -> list[str] | str:
+    return spec.command if isinstance(spec.command, str) else list(spec.command)
+
+
+def _summarize(result: TargetResult) -> None:
+    times = [r.ready_s for r in result.runs if not r.warmup and not r.hold and r.ready_s is not None]
+    failed = sum(1 for r in result.runs if r.error is not None and r.error != "cancelled")
+    result.cold_start_s = summarize(times, failed=failed) if times else None
+
+
+def _memory(spec: TargetSpec, result: TargetResult, outcomes: list[Outcome], interval: float, holds: bool) -> Memory | None:
+    measured = [o for o in outcomes if not o.run.warmup and o.run.error is None]
+    if not measured:
+        return None
+    hold_runs = [o for o in measured if o.run.hold]
+    if hold_runs:
+        source = hold_runs[-1]
+        ready_s = source.run.ready_s or 0.0
+        steady = source.memory.steady_after(ready_s)
+    else:
+        with_samples = [o for o in measured if len(o.memory.samples) >= 3]
+        source = with_samples[-1] if with_samples else measured[-1]
+        steady = int(statistics.median(rss for _, rss in source.memory.samples)) if with_samples else None
+    timeline = source.memory.samples
+    if len(timeline) > TIMELINE_POINTS:
+        step = len(timeline) / TIMELINE_POINTS
+        timeline = [timeline[int(i * step)] for i in range(TIMELINE_POINTS)]
+    peak = max(o.run.peak_rss_bytes for o in measured)
+    return Memory(
+        steady_rss_bytes=steady,
+        peak_rss_bytes=peak or None,
+        peak_rss_at_most_bytes=None if peak else max(o.run.rss_floor_bytes for o in measured),
+        timeline=list(timeline),
+        sample_hz=1.0 / interval,
+        samples=sum(len(o.memory.samples) for o in outcomes),
+        sampler_cpu_s=sum(o.memory.cpu_s for o in outcomes),
+        processes_seen=len({pid for o in outcomes for pid in o.memory.seen}),
+        processes=source.memory.processes,
+    )

@@ -1,0 +1,36 @@
+"""A target's budgeted figures: cold-start percentiles and tree memory."""
+
+from __future__ import annotations
+
+from lightprof.measure.figures import Figure
+from lightprof.profile import TIME_BUDGETS, TargetSpec
+from lightprof.result import TargetResult
+
+
+def target_figures(spec: TargetSpec, result: TargetResult) -> list[Figure]:
+    figures: list[Figure] = []
+    summary = None if result.error else result.cold_start_s
+    memory = None if result.error else result.memory
+    for metric, limit in spec.budget.items():
+        if metric in TIME_BUDGETS:
+            stat = metric.removeprefix("cold_start_")
+            measured = getattr(summary, stat) if summary else None
+            ci = tuple(getattr(summary, f"{stat}_ci")) if summary else None
+            figures.append(Figure(spec.name, metric, measured, limit, "s", ci=ci, tolerance=spec.tolerance))  # type: ignore[arg-type]
+        elif metric == "rss_peak":
+            note = ""
+            measured = memory.peak_rss_bytes if memory else None
+            if memory is not None and measured is None and memory.peak_rss_at_most_bytes is not None:
+                # Too short-lived to sample, and ru_maxrss is polluted by lightprof's own RSS:
+                # the peak is at most that figure, which settles the budget only if it is below.
+                measured = memory.peak_rss_at_most_bytes
+                note = "at most this: the target ends before the first sample and its ru_maxrss includes lightprof's own RSS"
+                if measured > limit:
+                    measured = None
+                    note = "the target ends before the first sample; add hold or a server ready mode to measure its peak"
+            figures.append(Figure(spec.name, metric, measured, limit, "bytes", tolerance=spec.tolerance, note=note))
+        elif metric == "rss_steady":
+            measured = memory.steady_rss_bytes if memory else None
+            note = "" if measured is not None or memory is None else "no samples after ready: set hold (e.g. \"1s\") on a server target"
+            figures.append(Figure(spec.name, metric, measured, limit, "bytes", tolerance=spec.tolerance, note=note))
+    return figures

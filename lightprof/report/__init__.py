@@ -1,0 +1,1 @@
+"""Renderers of one Result: terminal table, JSON, Markdown, JUnit XML, GitHub annotations."""

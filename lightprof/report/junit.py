@@ -1,0 +1,39 @@
+"""JUnit XML: one testcase per budget, so CI systems list budgets as tests."""
+
+from __future__ import annotations
+
+from xml.etree import ElementTree as ET
+
+from lightprof.report.format import explain
+from lightprof.result import Result
+
+
+def render_junit(result: Result) -> str:
+    rows = result.budgets
+    failures = sum(1 for r in rows if r.verdict in ("fail", "regression"))
+    errors = sum(1 for r in rows if r.verdict == "unmeasured")
+    suite = ET.Element(
+        "testsuite",
+        name=f"lightprof.{result.profile.name}",
+        tests=str(len(rows)),
+        failures=str(failures),
+        errors=str(errors),
+        timestamp=result.started_at,
+    )
+    for r in rows:
+        case = ET.SubElement(suite, "testcase", classname=f"lightprof.{r.subject}", name=r.metric)
+        if r.verdict in ("fail", "regression"):
+            node = ET.SubElement(case, "failure", type=r.verdict, message=explain(r))
+            node.text = explain(r) + (f"\n{r.note}" if r.note else "")
+        elif r.verdict == "unmeasured":
+            ET.SubElement(case, "error", type="unmeasured", message=explain(r))
+    for target in result.targets:
+        if target.error and not any(r.subject == target.name for r in rows):
+            case = ET.SubElement(suite, "testcase", classname=f"lightprof.{target.name}", name="measured")
+            ET.SubElement(case, "error", type="unmeasured", message=target.error)
+            suite.set("tests", str(int(suite.get("tests", "0")) + 1))
+            suite.set("errors", str(int(suite.get("errors", "0")) + 1))
+    suites = ET.Element("testsuites")
+    suites.append(suite)
+    ET.indent(suites)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"

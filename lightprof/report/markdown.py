@@ -1,0 +1,52 @@
+"""A Markdown report (for PR comments and $GITHUB_STEP_SUMMARY)."""
+
+from __future__ import annotations
+
+from lightprof.report.format import ASCII_MARK, delta_text, format_value, limit_text
+from lightprof.result import Result
+from lightprof.units import format_duration, format_size
+
+_ICON = {"pass": "✅", "fail": "❌", "regression": "❌", "unmeasured": "⚠️"}
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def render_markdown(result: Result) -> str:
+    verdict = "passed" if result.exit_code == 0 else ("failed" if result.exit_code == 1 else "could not measure everything")
+    out = [f"## lightprof: {result.profile.name} {verdict}", ""]
+    out.append(f"lightprof {result.lightprof} on {result.machine.cpu}, {result.machine.cores} cores, "
+               f"{result.machine.os}, Python {result.machine.python} · {result.started_at}")
+    out.append("")
+    if result.budgets:
+        out.append("| | subject | budget | limit | measured | baseline | delta |")
+        out.append("|---|---|---|---|---|---|---|")
+        for r in result.budgets:
+            out.append(
+                f"| {_ICON[r.verdict]} {ASCII_MARK[r.verdict].lower()} | {_cell(r.subject)} | {r.metric} | "
+                f"{_cell(limit_text(r))} | {format_value(r.measured, r.unit, r.kind)} | "
+                f"{format_value(r.baseline, r.unit, r.kind)} | {_cell(delta_text(r))} |"
+            )
+        out.append("")
+    if result.targets:
+        out.append("| target | ready | runs | p50 | p95 | p99 | stdev | steady RSS | peak RSS |")
+        out.append("|---|---|---|---|---|---|---|---|---|")
+        for t in result.targets:
+            s, m = t.cold_start_s, t.memory
+            if t.error:
+                out.append(f"| {_cell(t.name)} | {_cell(t.ready)} | could not be measured: {_cell(t.error)} | | | | | | |")
+                continue
+            out.append(
+                f"| {_cell(t.name)} | {_cell(t.ready)} | {s.n if s else 0} | {format_duration(s.p50 if s else None)} | "
+                f"{format_duration(s.p95 if s else None)} | {format_duration(s.p99 if s else None)} | "
+                f"{format_duration(s.stdev if s else None)} | "
+                f"{format_size(m.steady_rss_bytes if m else None)} | {format_size(m.peak_rss_bytes if m else None)} |"
+            )
+        out.append("")
+    for subject in [*result.artifacts, *result.images, *result.kernels]:
+        if getattr(subject, "error", None):
+            out.append(f"- ⚠️ {subject.name}: could not be measured: {subject.error}")
+    for note in result.notes:
+        out.append(f"- note: {note}")
+    return "\n".join(out).rstrip() + "\n"

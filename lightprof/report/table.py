@@ -1,0 +1,82 @@
+"""The compact terminal report: one line per target, then the budget table."""
+
+from __future__ import annotations
+
+from lightprof.report.format import ASCII_MARK, VERDICT_MARK, delta_text, format_value, limit_text
+from lightprof.result import Result
+from lightprof.units import format_duration, format_size
+
+_COLOURS = {"pass": "32", "fail": "31", "regression": "31", "unmeasured": "33"}
+
+
+def _paint(text: str, verdict: str, colour: bool) -> str:
+    return f"\x1b[{_COLOURS[verdict]}m{text}\x1b[0m" if colour else text
+
+
+def _pad(cells: list[str], widths: list[int]) -> str:
+    return "  ".join(cell.ljust(width) for cell, width in zip(cells, widths, strict=True)).rstrip()
+
+
+def render_table(result: Result, *, colour: bool = False, unicode: bool = True) -> str:
+    lines = [f"lightprof {result.lightprof} · profile {result.profile.name} ({result.profile.path or result.profile.origin})"]
+    for target in result.targets:
+        if target.error:
+            lines.append(f"  {target.name}: could not be measured: {target.error}")
+            if target.stderr_tail:
+                tail = target.stderr_tail.splitlines()[-5:]
+                lines.extend(f"      | {line}" for line in tail)
+            continue
+        s = target.cold_start_s
+        parts = [f"  {target.name} ({target.ready})"]
+        if s is not None:
+            extra = f" (+{target.extra_runs} near a threshold)" if target.extra_runs else ""
+            parts.append(
+                f"{s.n} runs{extra}: p50 {format_duration(s.p50)}, p95 {format_duration(s.p95)}, "
+                f"p99 {format_duration(s.p99)}, min {format_duration(s.min)}, max {format_duration(s.max)}, "
+                f"σ {format_duration(s.stdev)}, {s.outliers} outlier{'s' if s.outliers != 1 else ''}"
+            )
+        m = target.memory
+        if m is not None:
+            peak = (
+                format_size(m.peak_rss_bytes)
+                if m.peak_rss_bytes is not None
+                else f"≤ {format_size(m.peak_rss_at_most_bytes)} (too short to sample)"
+            )
+            steady = f"steady {format_size(m.steady_rss_bytes)}, " if m.steady_rss_bytes is not None else ""
+            parts.append(f"RSS {steady}peak {peak} (tree, {m.processes_seen} processes)")
+        lines.append(" · ".join(parts))
+    for subject in [*result.artifacts, *result.images, *result.kernels]:
+        if getattr(subject, "error", None):
+            lines.append(f"  {subject.name}: could not be measured: {subject.error}")
+    for note in result.notes:
+        lines.append(f"  note: {note}")
+    if result.budgets:
+        marks = VERDICT_MARK if unicode else ASCII_MARK
+        header = ["subject", "budget", "limit", "measured", "baseline", "delta", "verdict"]
+        rows = [
+            [
+                r.subject,
+                r.metric,
+                limit_text(r),
+                format_value(r.measured, r.unit, r.kind),
+                format_value(r.baseline, r.unit, r.kind),
+                delta_text(r),
+                marks[r.verdict],
+            ]
+            for r in result.budgets
+        ]
+        widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+        lines.append("")
+        lines.append(_pad(header, widths))
+        for budget, row in zip(result.budgets, rows, strict=True):
+            text = _pad(row, widths)
+            lines.append(_paint(text, budget.verdict, colour))
+            if budget.note and budget.verdict != "pass":
+                lines.append(f"    {budget.note}")
+    else:
+        lines.append("  (no budgets in this profile)")
+    counts = {v: sum(1 for r in result.budgets if r.verdict == v) for v in ("pass", "fail", "regression", "unmeasured")}
+    summary = ", ".join(f"{n} {v}" for v, n in counts.items() if n)
+    lines.append("")
+    lines.append(f"{summary or 'nothing judged'} · exit {result.exit_code}")
+    return "\n".join(lines) + "\n"

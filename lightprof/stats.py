@@ -1,0 +1,116 @@
+"""Percentiles, confidence intervals, outliers: how a set of samples becomes a summary.
+
+Percentiles interpolate linearly between order statistics (NumPy's default, "type 7"). The
+confidence interval of a percentile is distribution-free: the pair of order statistics that
+bracket the true quantile with at least 95% probability, from the binomial distribution of how
+many samples fall below it. Outliers use hyperfine's rule: a modified Z-score above 14.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Sequence
+
+from lightprof.result import Summary
+
+CONFIDENCE = 0.95
+OUTLIER_Z = 14.0
+
+
+def percentile(sorted_values: Sequence[float], q: float) -> float:
+    """The q-th quantile (0..1) of already sorted values, interpolated linearly."""
+    if not sorted_values:
+        raise ValueError("percentile of no values")
+    pos = (len(sorted_values) - 1) * q
+    lower = math.floor(pos)
+    upper = min(lower + 1, len(sorted_values) - 1)
+    frac = pos - lower
+    return sorted_values[lower] + (sorted_values[upper] - sorted_values[lower]) * frac
+
+
+def _binom_cdf(k: int, n: int, p: float) -> float:
+    """P(X <= k) for X ~ Binomial(n, p), summed in log space so large n stays exact enough."""
+    if k < 0:
+        return 0.0
+    if k >= n:
+        return 1.0
+    total = 0.0
+    log_p, log_q = math.log(p), math.log1p(-p)
+    for i in range(k + 1):
+        log_term = math.lgamma(n + 1) - math.lgamma(i + 1) - math.lgamma(n - i + 1) + i * log_p + (n - i) * log_q
+        total += math.exp(log_term)
+    return min(total, 1.0)
+
+
+def quantile_ci(sorted_values: Sequence[float], q: float, confidence: float = CONFIDENCE) -> tuple[float, float]:
+    """A distribution-free confidence interval for the q-th quantile.
+
+    Picks ranks l < u, as symmetric around n*q as possible, with P(X_(l) <= Q_q <= X_(u)) >=
+    confidence. With too few samples for that coverage the interval widens to [min, max].
+    """
+    n = len(sorted_values)
+    if n == 0:
+        raise ValueError("confidence interval of no values")
+    if n == 1:
+        return (sorted_values[0], sorted_values[0])
+    alpha = (1 - confidence) / 2
+    # Lower rank: the largest l (1-based) with P(B <= l-1) <= alpha; upper: the smallest u with
+    # P(B <= u-1) >= 1-alpha, where B ~ Binomial(n, q) counts samples below the quantile.
+    lower = 1
+    for rank in range(1, n + 1):
+        if _binom_cdf(rank - 1, n, q) <= alpha:
+            lower = rank
+        else:
+            break
+    upper = n
+    for rank in range(max(lower, 1), n + 1):
+        if _binom_cdf(rank - 1, n, q) >= 1 - alpha:
+            upper = rank
+            break
+    return (sorted_values[lower - 1], sorted_values[upper - 1])
+
+
+def mean_ci(values: Sequence[float], confidence: float = CONFIDENCE) -> tuple[float, float]:
+    """Normal-approximation confidence interval of the mean."""
+    n = len(values)
+    mean = statistics.fmean(values)
+    if n < 2:
+        return (mean, mean)
+    z = statistics.NormalDist().inv_cdf(0.5 + confidence / 2)
+    half = z * statistics.stdev(values) / math.sqrt(n)
+    return (mean - half, mean + half)
+
+
+def count_outliers(values: Sequence[float]) -> int:
+    """How many values have a modified Z-score above 14 (hyperfine's rule)."""
+    if len(values) < 3:
+        return 0
+    median = statistics.median(values)
+    mad = statistics.median(abs(v - median) for v in values)
+    if mad == 0:
+        return 0
+    return sum(1 for v in values if abs(0.6745 * (v - median) / mad) > OUTLIER_Z)
+
+
+def summarize(values: Sequence[float], failed: int = 0) -> Summary:
+    """Summarise samples (at least one) into the figures reports and budgets use."""
+    if not values:
+        raise ValueError("cannot summarise zero samples")
+    ordered = sorted(values)
+    return Summary(
+        n=len(ordered),
+        failed=failed,
+        min=ordered[0],
+        p50=percentile(ordered, 0.50),
+        p95=percentile(ordered, 0.95),
+        p99=percentile(ordered, 0.99),
+        max=ordered[-1],
+        mean=statistics.fmean(ordered),
+        stdev=statistics.stdev(ordered) if len(ordered) > 1 else 0.0,
+        outliers=count_outliers(ordered),
+        p50_ci=quantile_ci(ordered, 0.50),
+        p95_ci=quantile_ci(ordered, 0.95),
+        p99_ci=quantile_ci(ordered, 0.99),
+        mean_ci=mean_ci(ordered),
+    )
