@@ -1,0 +1,77 @@
+"""The one wasmtime Engine of this process, and the epoch ticker that bounds every call.
+
+Epoch interruption is the default time bound (FIELD-NOTES: a SIGALRM handler cannot run while
+the guest runs; fuel costs more on scalar loops). A daemon thread bumps the engine's epoch every
+`TICK_S` while at least one measure holds `ticking()`; each call sets its deadline in ticks.
+"""
+
+from __future__ import annotations
+
+import platform
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import wasmtime
+
+TICK_S = 0.05
+_lock = threading.Lock()
+_engine: wasmtime.Engine | None = None
+_users = 0
+_stop: threading.Event | None = None
+
+
+def wasmtime_version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("wasmtime")
+    except Exception:  # metadata missing (vendored install): the module may still say
+        return str(getattr(wasmtime, "__version__", "unknown"))
+
+
+def config_key() -> str:
+    """Everything that makes a compiled module valid only for this engine (the cache key)."""
+    return f"wasmtime={wasmtime_version()};epoch=1;simd=1;opt=speed;arch={platform.machine()}"
+
+
+def engine() -> wasmtime.Engine:
+    """The process-wide Engine (created on first use; Engines are thread-safe)."""
+    global _engine
+    with _lock:
+        if _engine is None:
+            config = wasmtime.Config()
+            config.epoch_interruption = True
+            config.cranelift_opt_level = "speed"
+            _engine = wasmtime.Engine(config)
+        return _engine
+
+
+def deadline_ticks(timeout_s: float) -> int:
+    """Epoch ticks for a per-call bound of `timeout_s` (the call may run up to one tick less)."""
+    return max(2, round(timeout_s / TICK_S) + 1)
+
+
+def _tick(stop: threading.Event, eng: wasmtime.Engine) -> None:
+    while not stop.wait(TICK_S):
+        eng.increment_epoch()
+
+
+@contextmanager
+def ticking() -> Iterator[wasmtime.Engine]:
+    """Keep the epoch ticker running while the body calls into Wasm."""
+    global _users, _stop
+    eng = engine()
+    with _lock:
+        _users += 1
+        if _users == 1:
+            _stop = threading.Event()
+            threading.Thread(target=_tick, args=(_stop, eng), name="lightprof-epoch", daemon=True).start()
+    try:
+        yield eng
+    finally:
+        with _lock:
+            _users -= 1
+            if _users == 0 and _stop is not None:
+                _stop.set()
+                _stop = None
