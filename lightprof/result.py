@@ -37,6 +37,8 @@ class Run:
     stderr_tail: str | None = None
     hold: bool = False
     index: int = 0
+    # The run whose tree RSS was sampled (the last one; not counted in cold-start statistics).
+    memory_run: bool = False
     # ru_maxrss includes lightprof's own RSS at spawn (vfork/exec); readings at or below this
     # floor are discarded, and a run never sampled has peak_rss_bytes 0 ("at most the floor").
     rss_floor_bytes: int = 0

@@ -7,6 +7,7 @@ For `ready = "exit"` the window ends when the process has ended, exactly as `hyp
 
 from __future__ import annotations
 
+import gc
 import os
 import select
 import threading
@@ -24,20 +25,21 @@ CANCEL_POLL_S = 0.05
 
 
 def own_rss_floor() -> int:
-    """lightprof's own resident size, after resetting its high-water mark.
+    """lightprof's own peak resident size (VmHWM).
 
     posix_spawn uses vfork, and on exec Linux folds the *parent's* peak RSS into the child's
-    ru_maxrss; fork copies it too. So a child's ru_maxrss at or below this figure says only "no
-    more than lightprof itself", never the child's own peak. Writing 5 to clear_refs resets our
-    high-water mark to our current RSS (Linux >= 4.0), which makes the floor as low as it can be.
+    ru_maxrss (fork copies it too). So a child's ru_maxrss at or below this figure says only "no
+    more than lightprof itself", never the child's own peak. (Resetting the mark through
+    /proc/self/clear_refs would lower the floor, but measurably slows the next spawn.)
     """
     try:
-        with open("/proc/self/clear_refs", "w") as handle:
-            handle.write("5")
-        with open("/proc/self/statm") as handle:
-            return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-    except OSError:
-        return 0
+        with open("/proc/self/status", encoding="ascii", errors="replace") as handle:
+            for line in handle:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
 
 
 @dataclass
@@ -81,9 +83,14 @@ def run_once(
     index: int,
     warmup: bool,
     hold: bool,
+    sampled: bool,
     cancel: threading.Event,
 ) -> Outcome:
-    """Launch the target once, time it to ready, optionally hold it, then stop its whole tree."""
+    """Launch the target once, time it to ready, optionally hold it, then stop its whole tree.
+
+    Only a `sampled` run has its tree's RSS sampled: the sampler's /proc walks compete with the
+    target for CPU on small machines, so timed runs rely on wait4's rusage alone.
+    """
     ready = spec.ready
     probe = make_probe(ready)
     watch = OutputWatch(ready.pattern) if ready.kind == "stdout" and ready.pattern else None
@@ -93,15 +100,22 @@ def run_once(
     end_ns: int | None = None
 
     rss_floor = own_rss_floor()
+    spawner.prepare()
     wall_start = time.time()
+    # No garbage collection inside the timed window (as timeit does): a pass costs ~100 µs.
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
     t0 = time.perf_counter_ns()
     try:
         launched = spawner.launch()
     except SpawnError as exc:
+        if gc_was_enabled:
+            gc.enable()
         run = Run(warmup=warmup, ready_s=None, wall_s=0.0, user_s=0.0, sys_s=0.0, peak_rss_bytes=0,
                   exit_code=None, error=str(exc), hold=hold, index=index)
         return Outcome(run, RunMemory())
-    sampler.begin(launched.pid, t0)
+    if sampled:
+        sampler.begin(launched.pid, t0)
     memory = RunMemory()
     exit_info = None
     try:
@@ -110,7 +124,7 @@ def run_once(
                 remaining = (t0 + timeout_ns - time.perf_counter_ns()) / 1e9
                 if launched.wait_exit(min(remaining, CANCEL_POLL_S)):
                     exit_info = launched.reap()
-                    end_ns = time.perf_counter_ns()
+                    end_ns = launched.ended_ns
                     break
                 if cancel.is_set():
                     error = "cancelled"
@@ -143,7 +157,8 @@ def run_once(
                     break
                 _wait(launched, min(poll_interval(elapsed), spec.timeout - elapsed))
             if ready_ns is not None and hold:
-                sampler.sample_now()
+                if sampled:
+                    sampler.sample_now()
                 hold_end = ready_ns + int(spec.hold * 1e9)
                 while (left := (hold_end - time.perf_counter_ns()) / 1e9) > 0:
                     if launched.wait_exit(0):
@@ -156,9 +171,13 @@ def run_once(
                         break
                     _drain(launched, watch)
                     _wait(launched, min(left, CANCEL_POLL_S))
-                sampler.sample_now()
+                if sampled:
+                    sampler.sample_now()
     finally:
-        memory = sampler.end()
+        if gc_was_enabled:
+            gc.enable()
+        if sampled:
+            memory = sampler.end()
         if exit_info is None:
             exit_info = stop_tree(launched, spec.grace, memory.seen, since=wall_start)
             end_ns = time.perf_counter_ns()
@@ -183,6 +202,7 @@ def run_once(
         error=error,
         stderr_tail=tail if error else None,
         hold=hold,
+        memory_run=sampled,
         index=index,
     )
     return Outcome(run, memory)

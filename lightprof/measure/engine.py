@@ -1,7 +1,12 @@
-"""Measure one target: warm-ups, timed runs (more near a threshold), a hold run for memory.
+"""Measure one target: warm-ups, timed runs (more near a threshold), then one memory run.
 
-Samples stream out through `on_event` as they arrive; the headless gate and the TUI consume the
-same stream. A failed run stops the target: its budgets are then unmeasured (exit 3).
+Timed runs are not sampled, so lightprof's /proc walks do not slow the target it times (on two
+cores they would); the final memory run samples the whole tree at `sample_hz` from spawn until it
+exits, or for servers through the `hold` window after ready. Peak RSS is the largest of the
+sampled tree peak and every run's trustworthy ru_maxrss. The TUI may sample every run
+(`sample_all_runs`) to draw memory live. Samples stream out through `on_event` as they arrive;
+the headless gate and the TUI consume the same stream. A failed run stops the target: its
+budgets are then unmeasured (exit 3).
 """
 
 from __future__ import annotations
@@ -36,12 +41,13 @@ def measure_target(
     on_event: EventSink = ignore,
     cancel: threading.Event | None = None,
     more_runs: MoreRuns | None = None,
+    sample_all_runs: bool = False,
 ) -> TargetResult:
     """Cold-start `spec` warmup + runs times (up to max_runs), watch its memory, return the result."""
     cancel = cancel or threading.Event()
     result = TargetResult(name=spec.name, command=_command(spec), ready=spec.ready.describe())
     holds = spec.ready.kind != "exit" and spec.hold > 0
-    planned = spec.warmup + spec.runs + (1 if holds else 0)
+    planned = spec.warmup + spec.runs + 1
     state = {"index": 0}
 
     def forward(t_s: float, rss: int, procs: tuple) -> None:  # type: ignore[type-arg]
@@ -56,16 +62,21 @@ def measure_target(
     sampler = TreeSampler(spec.sample_hz, on_sample=forward)
     outcomes: list[Outcome] = []
 
-    def launch(warmup: bool, hold: bool) -> bool:
+    def launch(warmup: bool, memory_run: bool = False) -> bool:
         state["index"] = index = len(result.runs)
+        hold = memory_run and holds
         on_event(RunStarted(spec.name, index, warmup, hold, planned))
-        outcome = run_once(spec, spawner, sampler, index=index, warmup=warmup, hold=hold, cancel=cancel)
+        outcome = run_once(
+            spec, spawner, sampler, index=index, warmup=warmup, hold=hold,
+            sampled=memory_run or sample_all_runs, cancel=cancel,
+        )
+        outcome.run.memory_run = memory_run
         result.runs.append(outcome.run)
         outcomes.append(outcome)
         on_event(RunFinished(spec.name, outcome.run, planned))
         if outcome.run.error is not None:
             if outcome.run.error != "cancelled":
-                kind = "warm-up" if warmup else ("hold run" if hold else "run")
+                kind = "warm-up" if warmup else ("memory run" if memory_run else "run")
                 result.error = f"{kind} {index + 1} {outcome.run.error}"
                 result.stderr_tail = outcome.run.stderr_tail
             return False
@@ -74,11 +85,11 @@ def measure_target(
     try:
         ok = True
         for _ in range(spec.warmup):
-            if cancel.is_set() or not (ok := launch(True, False)):
+            if cancel.is_set() or not (ok := launch(True)):
                 break
         measured = 0
         while ok and measured < spec.runs and not cancel.is_set():
-            ok = launch(False, False)
+            ok = launch(False)
             measured += ok
         _summarize(result)
         while ok and more_runs is not None and not cancel.is_set() and result.cold_start_s is not None:
@@ -87,15 +98,15 @@ def measure_target(
                 break
             planned += extra
             for _ in range(extra):
-                if cancel.is_set() or not (ok := launch(False, False)):
+                if cancel.is_set() or not (ok := launch(False)):
                     break
                 measured += 1
                 result.extra_runs += 1
             _summarize(result)
-        if ok and holds and not cancel.is_set():
+        if ok and not cancel.is_set():
             planned = len(result.runs) + 1
-            launch(False, True)
-        result.memory = _memory(spec, result, outcomes, sampler.interval, holds)
+            launch(False, memory_run=True)
+        result.memory = _memory(outcomes, sampler.interval)
     finally:
         sampler.close()
         spawner.close()
@@ -108,24 +119,25 @@ def _command(spec: TargetSpec) -> list[str] | str:
 
 
 def _summarize(result: TargetResult) -> None:
-    times = [r.ready_s for r in result.runs if not r.warmup and not r.hold and r.ready_s is not None]
+    times = [r.ready_s for r in result.runs if not r.warmup and not r.memory_run and r.ready_s is not None]
     failed = sum(1 for r in result.runs if r.error is not None and r.error != "cancelled")
     result.cold_start_s = summarize(times, failed=failed) if times else None
 
 
-def _memory(spec: TargetSpec, result: TargetResult, outcomes: list[Outcome], interval: float, holds: bool) -> Memory | None:
+def _memory(outcomes: list[Outcome], interval: float) -> Memory | None:
     measured = [o for o in outcomes if not o.run.warmup and o.run.error is None]
     if not measured:
         return None
-    hold_runs = [o for o in measured if o.run.hold]
-    if hold_runs:
-        source = hold_runs[-1]
-        ready_s = source.run.ready_s or 0.0
-        steady = source.memory.steady_after(ready_s)
+    sampled = [o for o in measured if o.memory.samples]
+    memory_runs = [o for o in measured if o.run.memory_run]
+    source = memory_runs[-1] if memory_runs else (sampled[-1] if sampled else measured[-1])
+    if source.run.hold:
+        steady = source.memory.steady_after(source.run.ready_s or 0.0)
+    elif len(source.memory.samples) >= 3:
+        # A target that exits: its steady figure is the median over its sampled life.
+        steady = int(statistics.median(rss for _, rss in source.memory.samples))
     else:
-        with_samples = [o for o in measured if len(o.memory.samples) >= 3]
-        source = with_samples[-1] if with_samples else measured[-1]
-        steady = int(statistics.median(rss for _, rss in source.memory.samples)) if with_samples else None
+        steady = None
     timeline = source.memory.samples
     if len(timeline) > TIMELINE_POINTS:
         step = len(timeline) / TIMELINE_POINTS

@@ -18,6 +18,7 @@ import os
 import select
 import signal
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -27,6 +28,8 @@ from dataclasses import dataclass
 import psutil
 
 _PR_SET_CHILD_SUBREAPER = 36
+# Linux reports ru_maxrss in KiB, macOS in bytes.
+_MAXRSS_UNIT = 1 if sys.platform == "darwin" else 1024
 _started_at = time.time()
 _subreaper_lock = threading.Lock()
 _subreaper_done = False
@@ -83,6 +86,7 @@ class Launched:
         with contextlib.suppress(OSError, AttributeError):
             self.pidfd = os.pidfd_open(pid)
         self.exit: Exit | None = None
+        self.ended_ns = 0  # perf_counter_ns right after wait4 returned
 
     def wait_exit(self, timeout: float) -> bool:
         """Wait up to `timeout` seconds for the process to end; True when it has (not reaped yet)."""
@@ -95,6 +99,7 @@ class Launched:
         while True:
             pid, status, rusage = os.wait4(self.pid, os.WNOHANG)
             if pid:
+                self.ended_ns = time.perf_counter_ns()
                 self._record(status, rusage)
                 return True
             if time.monotonic() >= deadline:
@@ -105,15 +110,14 @@ class Launched:
         """Block until the process ends and collect its status and rusage."""
         if self.exit is None:
             _, status, rusage = os.wait4(self.pid, 0)
+            self.ended_ns = time.perf_counter_ns()
             self._record(status, rusage)
         assert self.exit is not None
         return self.exit
 
     def _record(self, status: int, rusage: object) -> None:
         maxrss = getattr(rusage, "ru_maxrss", 0)
-        # Linux reports ru_maxrss in KiB (macOS in bytes).
-        scale = 1 if os.uname().sysname == "Darwin" else 1024
-        self.exit = Exit(status, rusage.ru_utime, rusage.ru_stime, int(maxrss) * scale)  # type: ignore[attr-defined]
+        self.exit = Exit(status, rusage.ru_utime, rusage.ru_stime, int(maxrss) * _MAXRSS_UNIT)  # type: ignore[attr-defined]
         if self.popen is not None:
             self.popen.returncode = os.waitstatus_to_exitcode(status)
 
@@ -142,7 +146,18 @@ class Spawner:
         self._devnull = os.open(os.devnull, os.O_RDWR)
         self._stderr_file = tempfile.TemporaryFile(prefix="lightprof-stderr-")
         self._use_popen = os.path.realpath(cwd) != os.path.realpath(os.getcwd())
+        self._actions = [
+            (os.POSIX_SPAWN_DUP2, self._devnull, 0),
+            (os.POSIX_SPAWN_DUP2, self._devnull, 1),
+            (os.POSIX_SPAWN_DUP2, self._stderr_file.fileno(), 2),
+        ]
         become_subreaper()
+
+    def prepare(self) -> None:
+        """Reset per-run state; called before the timed window opens."""
+        if not self.capture_output:
+            self._stderr_file.seek(0)
+            self._stderr_file.truncate()
 
     def launch(self) -> Launched:
         """Start the target in a new session; raise SpawnError when it cannot start at all."""
@@ -150,9 +165,6 @@ class Spawner:
         if self.capture_output:
             read_fd, write_fd = os.pipe()
             os.set_blocking(read_fd, False)
-        else:
-            self._stderr_file.seek(0)
-            self._stderr_file.truncate()
         out_fd = write_fd if write_fd is not None else self._devnull
         err_fd = write_fd if write_fd is not None else self._stderr_file.fileno()
         try:
@@ -163,15 +175,12 @@ class Spawner:
                 )
                 launched = Launched(popen.pid, popen, read_fd)
             else:
-                pid = os.posix_spawnp(
-                    self.argv[0], self.argv, self.env,
-                    file_actions=[
-                        (os.POSIX_SPAWN_DUP2, self._devnull, 0),
-                        (os.POSIX_SPAWN_DUP2, out_fd, 1),
-                        (os.POSIX_SPAWN_DUP2, err_fd, 2),
-                    ],
-                    setsid=True,
-                )
+                actions = self._actions if write_fd is None else [
+                    (os.POSIX_SPAWN_DUP2, self._devnull, 0),
+                    (os.POSIX_SPAWN_DUP2, out_fd, 1),
+                    (os.POSIX_SPAWN_DUP2, err_fd, 2),
+                ]
+                pid = os.posix_spawnp(self.argv[0], self.argv, self.env, file_actions=actions, setsid=True)
                 launched = Launched(pid, None, read_fd)
         except FileNotFoundError:
             self._close_pair(read_fd, write_fd)
