@@ -1,0 +1,113 @@
+"""The budgets pane: every budget with its limit, measured value, baseline, delta and verdict."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import DataTable, Static
+
+from lightprof.result import BudgetRow
+from lightprof.tui.widgets import VERDICT_MARK, VERDICT_STYLE
+from lightprof.units import format_ratio
+
+COLUMNS = ("subject", "metric", "limit", "measured", "baseline", "delta", "verdict")
+MIB = 1024 * 1024
+
+
+def compact(value: float | None, unit: str, si: bool = False) -> str:
+    """A figure in at most seven cells ("132ms", "61MiB", "141kB") so the table fits 80 columns.
+
+    Memory is counted in IEC units (MiB), shipped sizes in SI units (kB), as their budgets are.
+    """
+    if value is None:
+        return "—"
+    if unit == "s":
+        return f"{value * 1e3:.3g}ms" if value < 1 else f"{value:.3g}s"
+    if unit == "bytes":
+        iec = (("GiB", 1024**3), ("MiB", MIB), ("KiB", 1024))
+        for name, factor in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)) if si else iec:
+            if value >= factor:
+                return f"{value / factor:.3g}{name}"
+        return f"{int(value)}B"
+    if unit == "ratio":
+        return f"{value * 100:.3g}%"
+    return f"{value:.3g}"
+
+
+def row_key(subject: str, metric: str) -> str:
+    return f"{subject}\t{metric}"
+
+
+class BudgetsPane(Vertical):
+    """Shows budget rows; the app owns them and hands them in with `show`."""
+
+    DEFAULT_CSS = """
+    BudgetsPane { padding: 0 1; }
+    BudgetsPane #bud-table { height: 1fr; }
+    BudgetsPane #bud-head, BudgetsPane #bud-status { height: auto; }
+    BudgetsPane #bud-status { color: $text-muted; }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="bud-head")
+        yield DataTable(id="bud-table", cursor_type="row", zebra_stripes=True)
+        yield Static(id="bud-status")
+
+    def on_mount(self) -> None:
+        table = self.query_one("#bud-table", DataTable)
+        for column in COLUMNS:
+            table.add_column(column, key=column)
+
+    def show(self, rows: Sequence[BudgetRow], headroom: float, status: str, editable: bool) -> None:
+        head = Text()
+        if editable:
+            head.append(f"headroom {headroom * 100:.0f}%", style="bold")
+            head.append(" for suggestions ([ ] to change)", style="dim")
+        else:
+            head.append("budgets from a saved report (read-only)", style="dim")
+        self.query_one("#bud-head", Static).update(head)
+        self.query_one("#bud-status", Static).update(status)
+        table = self.query_one("#bud-table", DataTable)
+        keys = [row_key(r.subject, r.metric) for r in rows]
+        if keys != [k.value for k in table.rows]:
+            # The set of budgets changed (rare: a budget added); rebuild once, keeping the cursor.
+            cursor = table.cursor_row
+            table.clear()
+            for key, row in zip(keys, rows, strict=True):
+                table.add_row(*self._cells(row), key=key)
+            if rows:
+                table.move_cursor(row=min(cursor, len(rows) - 1))
+            return
+        for key, row in zip(keys, rows, strict=True):
+            for column, cell in zip(COLUMNS, self._cells(row), strict=True):
+                if table.get_cell(key, column) != cell:
+                    table.update_cell(key, column, cell)
+
+    @staticmethod
+    def _cells(row: BudgetRow) -> tuple[str | Text, ...]:
+        style = VERDICT_STYLE.get(row.verdict, "")
+        verdict = Text(f"{VERDICT_MARK.get(row.verdict, ' ')} {row.verdict}", style=style)
+        si = row.kind != "target"
+        return (
+            row.subject,
+            row.metric,
+            compact(row.limit, row.unit, si),
+            Text(compact(row.measured, row.unit, si), style=style if row.verdict == "fail" else ""),
+            compact(row.baseline, row.unit, si),
+            format_ratio(row.delta),
+            verdict,
+        )
+
+    def selected(self) -> tuple[str, str] | None:
+        """The (subject, metric) under the cursor, if any."""
+        table = self.query_one("#bud-table", DataTable)
+        if table.row_count == 0:
+            return None
+        key = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
+        if key is None:
+            return None
+        subject, metric = key.split("\t", 1)
+        return subject, metric

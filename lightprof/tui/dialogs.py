@@ -1,0 +1,158 @@
+"""Modal screens: help, session settings (runs, warm-ups, ready) and editing one budget."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, Static
+
+from lightprof.profile import TIME_BUDGETS, ReadySpec
+from lightprof.units import UnitError, parse_duration, parse_size
+
+HELP = """\
+[b]lightprof keys[/b]
+
+[b]r[/]  run the selected target      [b]R[/]  run every target
+[b]x[/]  stop the run (reaps the target's processes)
+[b]+ -[/]  runs ±5 for this session   [b]o[/]  runs, warm-ups, ready mode
+[b]1 2 3[/]  cold start · memory · budgets (4, 5: more panes)
+[b]s[/]  suggest budgets (p95 and RSS + headroom)   [b][ ][/]  headroom −/+ 5%
+[b]e[/]  edit the selected budget     [b]b[/]  accept measurements as baseline
+[b]w[/]  write budgets to the profile (keeps comments)
+[b]ctrl+p[/]  command palette   [b]?[/]  this help   [b]q[/] / [b]ctrl+c[/]  quit
+
+[dim]Press escape or ? to close.[/dim]"""
+
+
+class HelpScreen(ModalScreen[None]):
+    """Every key on one page."""
+
+    BINDINGS = [Binding("escape,question_mark,q", "dismiss", "close")]
+    DEFAULT_CSS = """
+    HelpScreen { align: center middle; }
+    HelpScreen > Static { width: auto; max-width: 100%; height: auto; max-height: 100%;
+        border: round $accent; padding: 0 2; background: $surface; }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield Static(HELP)
+
+
+@dataclass(frozen=True)
+class SessionSettings:
+    runs: int
+    warmup: int
+    ready: ReadySpec
+
+
+def parse_ready(text: str) -> ReadySpec:
+    """Read "exit", "port 3000", "http://127.0.0.1:3000/health" or "stdout REGEX"."""
+    text = text.strip()
+    if text == "exit":
+        return ReadySpec()
+    if match := re.fullmatch(r"port\s+(?:([^\s:]+):)?(\d{1,5})", text):
+        port = int(match.group(2))
+        if not 1 <= port <= 65535:
+            raise ValueError(f"port {port} is out of range 1-65535")
+        return ReadySpec(kind="port", port=port, host=match.group(1) or "127.0.0.1")
+    if text.startswith("http://"):
+        return ReadySpec(kind="http", url=text)
+    if match := re.fullmatch(r"stdout\s+(.+)", text):
+        pattern = match.group(1)
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ValueError(f"not a regular expression: {exc}") from None
+        return ReadySpec(kind="stdout", pattern=pattern)
+    raise ValueError("ready is one of: exit · port 3000 · http://host:port/path · stdout REGEX")
+
+
+def ready_text(ready: ReadySpec) -> str:
+    if ready.kind == "port":
+        host = "" if ready.host == "127.0.0.1" else f"{ready.host}:"
+        return f"port {host}{ready.port}"
+    if ready.kind == "http":
+        return ready.url or ""
+    if ready.kind == "stdout":
+        return f"stdout {ready.pattern}"
+    return "exit"
+
+
+class SettingsScreen(ModalScreen[SessionSettings | None]):
+    """Runs, warm-ups and ready mode for this session (the profile file is not changed)."""
+
+    BINDINGS = [Binding("escape", "dismiss(None)", "cancel")]
+    DEFAULT_CSS = """
+    SettingsScreen { align: center middle; }
+    SettingsScreen > Vertical { width: 60; max-width: 100%; height: auto;
+        border: round $accent; padding: 0 1; background: $surface; }
+    SettingsScreen Input { margin-bottom: 0; }
+    SettingsScreen #set-error { color: $error; }
+    """
+
+    def __init__(self, current: SessionSettings) -> None:
+        super().__init__()
+        self.current = current
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label("[b]Session settings[/b] (enter to apply, escape to cancel)")
+            yield Label("runs")
+            yield Input(str(self.current.runs), id="set-runs")
+            yield Label("warm-ups")
+            yield Input(str(self.current.warmup), id="set-warmup")
+            yield Label("ready: exit · port 3000 · http://… · stdout REGEX")
+            yield Input(ready_text(self.current.ready), id="set-ready")
+            yield Static(id="set-error")
+
+    def on_input_submitted(self, _event: Input.Submitted) -> None:
+        try:
+            runs = int(self.query_one("#set-runs", Input).value)
+            warmup = int(self.query_one("#set-warmup", Input).value)
+            if runs < 1 or warmup < 0:
+                raise ValueError("runs must be at least 1 and warm-ups at least 0")
+            ready = parse_ready(self.query_one("#set-ready", Input).value)
+        except ValueError as exc:
+            self.query_one("#set-error", Static).update(str(exc))
+            return
+        self.dismiss(SessionSettings(runs=runs, warmup=warmup, ready=ready))
+
+
+class EditBudgetScreen(ModalScreen[float | None]):
+    """One budget limit typed with its unit ("250ms", "80MiB")."""
+
+    BINDINGS = [Binding("escape", "dismiss(None)", "cancel")]
+    DEFAULT_CSS = """
+    EditBudgetScreen { align: center middle; }
+    EditBudgetScreen > Vertical { width: 60; max-width: 100%; height: auto;
+        border: round $accent; padding: 0 1; background: $surface; }
+    EditBudgetScreen #edit-error { color: $error; }
+    """
+
+    def __init__(self, subject: str, metric: str, current: str) -> None:
+        super().__init__()
+        self.subject, self.metric, self.current = subject, metric, current
+
+    def compose(self) -> ComposeResult:
+        example = "250ms" if self.metric in TIME_BUDGETS else "80MiB"
+        with Vertical():
+            yield Label(f"[b]{self.subject}[/b] {self.metric} (e.g. {example})")
+            yield Input(self.current, id="edit-value")
+            yield Static(id="edit-error")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        parse = parse_duration if self.metric in TIME_BUDGETS else parse_size
+        try:
+            value = float(parse(event.value))
+        except UnitError as exc:
+            self.query_one("#edit-error", Static).update(str(exc))
+            return
+        if value <= 0:
+            self.query_one("#edit-error", Static).update("a budget must be greater than zero")
+            return
+        self.dismiss(value)

@@ -1,0 +1,141 @@
+"""What the TUI knows about one target: built from engine events as they stream, or from a report.
+
+Plain data and pure functions (no Textual), so the panes only render and the tests can feed it.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from lightprof.measure.events import (
+    Event,
+    MemorySample,
+    RunFinished,
+    RunStarted,
+    TargetFinished,
+)
+from lightprof.result import ProcessInfo, Run, Summary, TargetResult
+from lightprof.stats import summarize
+
+
+@dataclass
+class LiveTarget:
+    """One target's runs, memory samples and final result, as far as they are known."""
+
+    name: str
+    command: str = ""
+    ready: str = "exit"
+    runs: list[Run] = field(default_factory=list)
+    planned: int = 0
+    started: int = 0
+    running: bool = False
+    current_warmup: bool = False
+    clock_start: float | None = None
+    timeline: list[tuple[float, int]] = field(default_factory=list)
+    timeline_run: int | None = None
+    processes: tuple[ProcessInfo, ...] = ()
+    current_rss: int | None = None
+    peak_rss: int | None = None
+    steady_rss: int | None = None
+    result: TargetResult | None = None
+    _summary: Summary | None = None
+    _summary_n: int = -1
+
+    @classmethod
+    def from_result(cls, target: TargetResult) -> LiveTarget:
+        """A finished target from a report: everything known, nothing running."""
+        live = cls(name=target.name, command=_command_text(target.command), ready=target.ready)
+        live.runs = list(target.runs)
+        live.planned = live.started = len(target.runs)
+        live.result = target
+        if target.memory is not None:
+            live.timeline = list(target.memory.timeline)
+            live.processes = tuple(target.memory.processes)
+            live.peak_rss = target.memory.peak_rss_bytes
+            live.steady_rss = target.memory.steady_rss_bytes
+            live.current_rss = target.memory.timeline[-1][1] if target.memory.timeline else None
+        return live
+
+    def reset(self) -> None:
+        """Forget the last session's runs before measuring again."""
+        self.runs.clear()
+        self.planned = self.started = 0
+        self.timeline = []
+        self.timeline_run = None
+        self.processes = ()
+        self.current_rss = self.peak_rss = self.steady_rss = None
+        self.result = None
+        self._summary, self._summary_n = None, -1
+
+    def apply(self, event: Event) -> None:
+        """Fold one engine event into the state."""
+        if isinstance(event, RunStarted):
+            self.running = True
+            self.started = event.index + 1
+            self.planned = event.planned
+            self.current_warmup = event.warmup
+            if self.clock_start is None:
+                self.clock_start = time.monotonic()
+        elif isinstance(event, RunFinished):
+            self.runs.append(event.run)
+            self.planned = event.planned
+        elif isinstance(event, MemorySample):
+            # The chart follows the latest run that produced samples, so a 20 ms run does not
+            # blank it between runs.
+            if event.run_index != self.timeline_run:
+                self.timeline = []
+                self.timeline_run = event.run_index
+            self.timeline.append((event.t_s, event.rss_bytes))
+            self.processes = event.processes
+            self.current_rss = event.rss_bytes
+            self.peak_rss = max(self.peak_rss or 0, event.rss_bytes)
+        elif isinstance(event, TargetFinished):
+            self.result = event.result
+            self.running = False
+            memory = event.result.memory
+            if memory is not None:
+                self.steady_rss = memory.steady_rss_bytes
+                if memory.peak_rss_bytes is not None:
+                    self.peak_rss = memory.peak_rss_bytes
+
+    @property
+    def measured_runs(self) -> list[Run]:
+        return [r for r in self.runs if not r.warmup and not r.hold]
+
+    @property
+    def failed_runs(self) -> list[Run]:
+        return [r for r in self.runs if r.error is not None or r.ready_s is None]
+
+    @property
+    def ready_times(self) -> list[float]:
+        return [r.ready_s for r in self.measured_runs if r.error is None and r.ready_s is not None]
+
+    def summary(self) -> Summary | None:
+        """The final summary when the target finished, else one computed over the runs so far."""
+        if self.result is not None and self.result.cold_start_s is not None and not self.running:
+            return self.result.cold_start_s
+        times = self.ready_times
+        if not times:
+            return None
+        if len(self.runs) != self._summary_n:
+            failed = len([r for r in self.measured_runs if r.error is not None])
+            self._summary = summarize(times, failed=failed)
+            self._summary_n = len(self.runs)
+        return self._summary
+
+    def eta_s(self) -> float | None:
+        """Seconds left at the pace of the runs so far; None before a run has finished."""
+        if not self.running or self.clock_start is None or not self.runs:
+            return None
+        per_run = (time.monotonic() - self.clock_start) / len(self.runs)
+        return max(0.0, (self.planned - len(self.runs)) * per_run)
+
+
+def _command_text(command: list[str] | tuple[str, ...] | str) -> str:
+    return command if isinstance(command, str) else " ".join(command)
+
+
+def command_text(command: list[str] | tuple[str, ...] | str) -> str:
+    """A command as one line, the way a user would type it."""
+    return _command_text(command)

@@ -1,0 +1,142 @@
+"""Widgets shared by the panes: a histogram, a progress line, verdict marks and colours.
+
+Each renders from plain numbers handed to it; rendering is cheap (a few Rich segments), so the
+panes can refresh them in place several times a second while samples stream in.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+
+from rich.text import Text
+from textual.widget import Widget
+
+VERDICT_STYLE = {
+    "pass": "bold green",
+    "fail": "bold red",
+    "regression": "bold yellow",
+    "unmeasured": "magenta",
+    "pending": "dim",
+}
+VERDICT_MARK = {"pass": "✓", "fail": "✗", "regression": "▲", "unmeasured": "?", "pending": "·"}
+# Worst first: a subject shows the worst verdict among its budgets.
+VERDICT_ORDER = ("fail", "regression", "unmeasured", "pass", "pending")
+
+BLOCKS = " ▁▂▃▄▅▆▇█"
+
+
+def worst_verdict(verdicts: Sequence[str]) -> str:
+    """The verdict a subject shows: its worst budget's, or pending when nothing is judged yet."""
+    for verdict in VERDICT_ORDER:
+        if verdict in verdicts:
+            return verdict
+    return "pending"
+
+
+def verdict_text(verdict: str) -> Text:
+    return Text(f"{VERDICT_MARK.get(verdict, ' ')} {verdict}", style=VERDICT_STYLE.get(verdict, ""))
+
+
+def progress_text(done: int, total: int, width: int, suffix: str) -> Text:
+    """A one-line progress bar `━━━━╺──── done/total suffix` sized to `width` cells."""
+    label = f" {done}/{total} {suffix}".rstrip()
+    bar_width = max(4, width - len(label) - 1)
+    filled = round(bar_width * done / total) if total else 0
+    text = Text()
+    text.append("━" * filled, style="green" if done >= total and total else "cyan")
+    text.append("─" * (bar_width - filled), style="grey35")
+    text.append(label)
+    return text
+
+
+class Histogram(Widget):
+    """Vertical bars of how many values fall in each bin, with the value range underneath."""
+
+    DEFAULT_CSS = """
+    Histogram { height: 6; width: 1fr; }
+    """
+
+    def __init__(self, formatter: Callable[[float], str], *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._values: list[float] = []
+        self._marks: dict[str, float] = {}
+        self._formatter = formatter
+
+    def set_values(self, values: Sequence[float], marks: dict[str, float] | None = None) -> None:
+        """Show `values`; `marks` (such as p50, p95) are named under the bars they fall in."""
+        self._values = list(values)
+        self._marks = dict(marks or {})
+        self.refresh()
+
+    def render(self) -> Text:
+        width, height = self.size.width, self.size.height
+        if not self._values or width < 8 or height < 3:
+            return Text("no runs yet", style="dim")
+        bar_rows = height - 2
+        lo, hi = min(self._values), max(self._values)
+        # Rice's rule (2·n^⅓ bins), at least 8, more (up to n/2) when the width allows four cells
+        # a bin: few runs show as a few wide bars rather than a barcode of one-cell columns.
+        n = len(self._values)
+        wanted = max(8, math.ceil(2 * n ** (1 / 3)), min(width // 4, n // 2))
+        bins = max(1, min(width // 2, wanted))
+        cell = width // bins
+        span = (hi - lo) or 1.0
+        counts = [0] * bins
+        for value in self._values:
+            counts[min(bins - 1, int((value - lo) / span * bins))] += 1
+        top = max(counts)
+        levels = [count / top * bar_rows * 8 for count in counts]
+        bar_width = cell - 1 if cell >= 3 else cell
+        text = Text()
+        for row in range(bar_rows, 0, -1):
+            floor = (row - 1) * 8
+            line = "".join(
+                BLOCKS[max(0, min(8, round(level - floor)))] * bar_width + " " * (cell - bar_width)
+                for level in levels
+            )
+            text.append(line.ljust(width) + "\n", style="cyan")
+        marker = [" "] * width
+        free = 0  # labels that would overlap move right, so close marks stay readable
+        placed = sorted(
+            (min(bins - 1, int((v - lo) / span * bins)) * cell, n) for n, v in self._marks.items()
+        )
+        for col, name in placed:
+            start = min(max(col, free), width - len(name))
+            if start < free:
+                continue
+            marker[start : start + len(name)] = list(name)
+            free = start + len(name) + 1
+        text.append("".join(marker) + "\n", style="yellow")
+        left, right = self._formatter(lo), self._formatter(hi)
+        gap = max(1, width - len(left) - len(right))
+        text.append(left + " " * gap + right, style="dim")
+        return text
+
+
+class ProgressLine(Widget):
+    """A progress bar drawn to the widget's own width, so it never wraps after a resize."""
+
+    DEFAULT_CSS = """
+    ProgressLine { height: 1; width: 1fr; }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._state: tuple[int, int, str] | None = None
+        self._idle = Text("")
+
+    def set_progress(self, done: int, total: int, suffix: str) -> None:
+        self._state = (done, total, suffix)
+        self.refresh()
+
+    def set_idle(self, message: str) -> None:
+        self._state = None
+        self._idle = Text(message, style="dim")
+        self.refresh()
+
+    def render(self) -> Text:
+        if self._state is None:
+            return self._idle
+        done, total, suffix = self._state
+        return progress_text(done, total, self.size.width, suffix)
