@@ -56,6 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
         description=DESCRIPTION,
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
+        allow_abbrev=False,
     )
     parser.add_argument("-p", "--profile", metavar="PROFILE", help="profile file (lightprof.toml or a pyproject.toml)")
     parser.add_argument("--headless", action="store_true", help="measure and judge without the UI (for CI)")
