@@ -24,6 +24,12 @@ def format_value(value: float | None, unit: str, kind: str = "target") -> str:
     return f"{value:g}"
 
 
+def measured_text(row: BudgetRow) -> str:
+    """The measured figure; an upper bound (a target too short-lived to sample) reads "≤ x"."""
+    text = format_value(row.measured, row.unit, row.kind)
+    return f"≤ {text}" if row.measured is not None and row.note.startswith("at most") else text
+
+
 def limit_text(row: BudgetRow) -> str:
     if row.limit is None:
         return "—"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lightprof.report.format import ASCII_MARK, delta_text, format_value, limit_text
+from lightprof.report.format import ASCII_MARK, delta_text, format_value, limit_text, measured_text
 from lightprof.result import Result
 from lightprof.units import format_duration, format_size
 
@@ -25,7 +25,7 @@ def render_markdown(result: Result) -> str:
         for r in result.budgets:
             out.append(
                 f"| {_ICON[r.verdict]} {ASCII_MARK[r.verdict].lower()} | {_cell(r.subject)} | {r.metric} | "
-                f"{_cell(limit_text(r))} | {format_value(r.measured, r.unit, r.kind)} | "
+                f"{_cell(limit_text(r))} | {measured_text(r)} | "
                 f"{format_value(r.baseline, r.unit, r.kind)} | {_cell(delta_text(r))} |"
             )
         out.append("")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lightprof.report.format import ASCII_MARK, VERDICT_MARK, delta_text, format_value, limit_text
+from lightprof.report.format import ASCII_MARK, VERDICT_MARK, delta_text, format_value, limit_text, measured_text
 from lightprof.result import Result
 from lightprof.units import format_duration, format_size
 
@@ -43,7 +43,8 @@ def render_table(result: Result, *, colour: bool = False, unicode: bool = True) 
                 else f"≤ {format_size(m.peak_rss_at_most_bytes)} (too short to sample)"
             )
             steady = f"steady {format_size(m.steady_rss_bytes)}, " if m.steady_rss_bytes is not None else ""
-            parts.append(f"RSS {steady}peak {peak} (tree, {m.processes_seen} processes)")
+            count = f"{m.processes_seen} process{'es' if m.processes_seen != 1 else ''}"
+            parts.append(f"RSS {steady}peak {peak} (tree of {count}, sampler CPU {format_duration(m.sampler_cpu_s)})")
         lines.append(" · ".join(parts))
     for subject in [*result.artifacts, *result.images, *result.kernels]:
         if getattr(subject, "error", None):
@@ -58,7 +59,7 @@ def render_table(result: Result, *, colour: bool = False, unicode: bool = True) 
                 r.subject,
                 r.metric,
                 limit_text(r),
-                format_value(r.measured, r.unit, r.kind),
+                measured_text(r),
                 format_value(r.baseline, r.unit, r.kind),
                 delta_text(r),
                 marks[r.verdict],
