@@ -1,0 +1,202 @@
+"""Shipped size of an artifact: a file, a folder, a glob, or a Python environment.
+
+Raw sizes come from one os.scandir walk (no file is opened). Compressed sizes need every byte read
+and compressed, which costs far more than the walk, so the compression the budget counts is always
+computed and the others only while the artifact is small enough for them to be cheap
+(EXTRA_LIMITS); `compressed_note` says when one was left out.
+"""
+
+from __future__ import annotations
+
+import glob
+import heapq
+import os
+import stat
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import BinaryIO
+
+from lightprof.errors import MeasureError
+from lightprof.measure import compress
+from lightprof.measure.figures import Figure
+from lightprof.measure.pyfootprint import scan_environment
+from lightprof.measure.sizes_model import ArtifactResult
+from lightprof.profile import ArtifactSpec
+from lightprof.units import format_size
+
+# Compressions nobody budgeted are still shown while they stay cheap: zlib runs at tens of MB/s,
+# brotli q11 and zstd -19 at about 1 MB/s on this kind of machine.
+EXTRA_LIMITS: dict[str, int] = {"gzip": 64_000_000, "brotli": 4_000_000, "zstd": 4_000_000}
+_GLOB_CHARS = frozenset("*?[")
+
+
+def _walk(root: str, out: dict[str, int]) -> None:
+    """Every regular file under `root` into `out` (symlinks and special files are not shipped bytes)."""
+    stack = [root]
+    while stack:
+        folder = stack.pop()
+        try:
+            with os.scandir(folder) as entries:
+                for entry in entries:
+                    if entry.is_dir(follow_symlinks=False):
+                        stack.append(entry.path)
+                    elif entry.is_file(follow_symlinks=False):
+                        out[entry.path] = entry.stat(follow_symlinks=False).st_size
+        except OSError as exc:
+            raise MeasureError(f"cannot read folder '{folder}': {exc.strerror or exc}") from None
+
+
+def _add_path(path: str, label: str, out: dict[str, int]) -> None:
+    """A named file or folder into `out`; anything else is a clear error."""
+    try:
+        info = os.stat(path)  # a named symlink is followed: the user pointed at it
+    except FileNotFoundError:
+        dangling = os.path.islink(path)
+        why = "is a dangling symlink" if dangling else "does not exist"
+        raise MeasureError(f"artifact '{label}': '{path}' {why}; expected a file, folder or glob") from None
+    except OSError as exc:
+        raise MeasureError(f"artifact '{label}': cannot read '{path}': {exc.strerror or exc}") from None
+    if stat.S_ISDIR(info.st_mode):
+        _walk(path, out)
+    elif stat.S_ISREG(info.st_mode):
+        out[path] = info.st_size
+    else:
+        raise MeasureError(
+            f"artifact '{label}': '{path}' is not a regular file or folder (a FIFO, socket or device); "
+            "expected a file, folder or glob"
+        )
+
+
+def collect_files(spec: ArtifactSpec) -> tuple[str, str, dict[str, int]]:
+    """(kind, root for relative names, {absolute path: bytes}) of what the artifact's path names."""
+    assert spec.path is not None
+    pattern = os.path.join(spec.base_dir, os.path.expanduser(spec.path))
+    files: dict[str, int] = {}
+    if _GLOB_CHARS & set(spec.path):
+        escaped = os.path.join(glob.escape(str(spec.base_dir)), os.path.expanduser(spec.path))
+        matches = sorted(glob.glob(escaped, recursive=True))
+        if not matches:
+            raise MeasureError(f"artifact '{spec.name}': path '{spec.path}' matches nothing under '{spec.base_dir}'")
+        for match in matches:
+            _add_path(match, spec.name, files)
+        root = os.path.join(spec.base_dir, _glob_prefix(spec.path))
+        return "glob", root, files
+    _add_path(pattern, spec.name, files)
+    if os.path.isdir(pattern):
+        return "folder", pattern, files
+    return "file", os.path.dirname(pattern), files
+
+
+def _glob_prefix(pattern: str) -> str:
+    """The folder part of a glob before its first wildcard ("dist/js/*.js" -> "dist/js")."""
+    parts: list[str] = []
+    for part in Path(pattern).parts[:-1]:
+        if _GLOB_CHARS & set(part):
+            break
+        parts.append(part)
+    return os.path.join(*parts) if parts else ""
+
+
+def _relative(path: str, root: str) -> str:
+    try:
+        rel = os.path.relpath(path, root)
+    except ValueError:
+        return path
+    return path if rel.startswith("..") else rel
+
+
+def _open(path: str, label: str) -> BinaryIO:
+    try:
+        return open(path, "rb")
+    except OSError as exc:
+        raise MeasureError(f"artifact '{label}': cannot read '{path}': {exc.strerror or exc}") from None
+
+
+def _compressed_total(files: dict[str, int], label: str, method: str) -> int:
+    """Sum over files of each file compressed on its own by `method`."""
+    sizers: dict[str, Callable[[BinaryIO, int], int]] = {
+        "gzip": lambda stream, _size: compress.gzip_size(stream),
+        "brotli": compress.brotli_size,
+        "zstd": compress.zstd_size,
+    }
+    sizer = sizers[method]
+    total = 0
+    for path, size in files.items():
+        with _open(path, label) as stream:
+            try:
+                total += sizer(stream, size)
+            except OSError as exc:
+                raise MeasureError(f"artifact '{label}': cannot read '{path}': {exc.strerror or exc}") from None
+    return total
+
+
+def measure_artifact(spec: ArtifactSpec) -> ArtifactResult:
+    """Raw and compressed sizes of the artifact; raises MeasureError when it cannot be read."""
+    started = time.perf_counter()
+    result = ArtifactResult(name=spec.name, compression=spec.compression)
+    if spec.python_env is not None:
+        env = Path(spec.base_dir, os.path.expanduser(spec.python_env))
+        footprint = scan_environment(env)
+        files = footprint.files
+        root = str(env)
+        result.kind = "python_env"
+        result.path = spec.python_env
+        result.distributions = footprint.distributions
+        result.site_packages = [_relative(str(p), root) for p in footprint.site_packages]
+        result.unowned_bytes = sum(size for path, size in files.items() if path not in footprint.owned)
+    else:
+        result.kind, root, files = collect_files(spec)
+        result.path = spec.path or ""
+    raw = sum(files.values())
+    result.raw_bytes = raw
+    result.files = len(files)
+    top = heapq.nlargest(spec.top, files.items(), key=lambda item: (item[1], item[0]))
+    result.largest = [(_relative(path, root), size) for path, size in top]
+    wasm = sorted(path for path in files if path.endswith(".wasm"))
+    result.wasm_files = [_relative(path, root) for path in wasm]
+    result.wasm_bytes = sum(files[path] for path in wasm)
+
+    skipped: list[str] = []
+    for method, limit in EXTRA_LIMITS.items():
+        if method != spec.compression and raw > limit:
+            skipped.append(method)
+            continue
+        setattr(result, f"{method}_bytes", _compressed_total(files, spec.name, method))
+    if skipped:
+        result.compressed_note = (
+            f"{', '.join(skipped)} not computed: the artifact is {format_size(raw, si=True)}; "
+            "set compression = to the one the budget should count"
+        )
+    result.counted_bytes = raw if spec.compression == "none" else getattr(result, f"{spec.compression}_bytes")
+    result.duration_s = time.perf_counter() - started
+    return result
+
+
+def unmeasured_artifact(spec: ArtifactSpec, error: MeasureError) -> ArtifactResult:
+    """The result recorded for an artifact whose measurement raised `error`."""
+    return ArtifactResult(name=spec.name, error=error.message, path=spec.path or spec.python_env or "",
+                          compression=spec.compression)
+
+
+def artifact_figures(spec: ArtifactSpec, result: ArtifactResult) -> list[Figure]:
+    """The budgeted figure (`size`, counting spec.compression) of one artifact.
+
+    An artifact that could not be measured yields a `size` figure with measured None even without
+    a budget, so the gate reports it as unmeasured rather than silently dropping it.
+    """
+    if spec.budget is None and result.error is None:
+        return []
+    note = result.error or ("raw bytes" if spec.compression == "none" else f"{spec.compression} bytes")
+    return [
+        Figure(
+            subject=spec.name,
+            metric="size",
+            measured=None if result.error else result.counted_bytes,
+            limit=spec.budget,
+            unit="bytes",
+            kind="artifact",
+            tolerance=spec.tolerance,
+            note=note,
+        )
+    ]
