@@ -408,7 +408,7 @@ class LightprofApp(App[int]):
             live.reset()
             live.running = True
             spec = self.specs[name]
-            live.planned = spec.warmup + spec.runs
+            live.planned = spec.warmup + spec.runs + 1  # the engine adds one memory run
             live.clock_start = None
         self._idle.clear()
         self._worker = self._measure(names, self._cancel)

@@ -38,6 +38,7 @@ class LiveTarget:
     current_rss: int | None = None
     peak_rss: int | None = None
     steady_rss: int | None = None
+    peak_rss_at_most: int | None = None
     result: TargetResult | None = None
     _summary: Summary | None = None
     _summary_n: int = -1
@@ -54,6 +55,7 @@ class LiveTarget:
             live.processes = tuple(target.memory.processes)
             live.peak_rss = target.memory.peak_rss_bytes
             live.steady_rss = target.memory.steady_rss_bytes
+            live.peak_rss_at_most = target.memory.peak_rss_at_most_bytes
             live.current_rss = target.memory.timeline[-1][1] if target.memory.timeline else None
         return live
 
@@ -64,7 +66,7 @@ class LiveTarget:
         self.timeline = []
         self.timeline_run = None
         self.processes = ()
-        self.current_rss = self.peak_rss = self.steady_rss = None
+        self.current_rss = self.peak_rss = self.steady_rss = self.peak_rss_at_most = None
         self.result = None
         self._summary, self._summary_n = None, -1
 
@@ -96,12 +98,14 @@ class LiveTarget:
             memory = event.result.memory
             if memory is not None:
                 self.steady_rss = memory.steady_rss_bytes
+                self.peak_rss_at_most = memory.peak_rss_at_most_bytes
                 if memory.peak_rss_bytes is not None:
                     self.peak_rss = memory.peak_rss_bytes
 
     @property
     def measured_runs(self) -> list[Run]:
-        return [r for r in self.runs if not r.warmup and not r.hold]
+        # The memory run is sampled, which perturbs its timing: it is not a cold-start sample.
+        return [r for r in self.runs if not r.warmup and not r.hold and not r.memory_run]
 
     @property
     def failed_runs(self) -> list[Run]:

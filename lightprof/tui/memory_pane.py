@@ -27,7 +27,7 @@ class MemoryPane(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static(id="mem-figures")
-        yield Static("resident memory of the whole tree (latest run)", classes="heading")
+        yield Static("resident memory of the whole tree (latest sampled run)", classes="heading")
         with Horizontal(id="mem-chart-row"):
             yield Static(id="mem-axis")
             yield Sparkline([], id="mem-chart")
@@ -43,13 +43,17 @@ class MemoryPane(Vertical):
         if live is None:
             return
         figures = Text()
+        peak = format_size(live.peak_rss)
+        if live.peak_rss is None and live.peak_rss_at_most is not None:
+            # Too short to sample: the peak is only known to be below the forking parent's RSS.
+            peak = f"≤ {format_size(live.peak_rss_at_most)}"
         for label, value in (
-            ("current", live.current_rss),
-            ("steady", live.steady_rss),
-            ("peak", live.peak_rss),
+            ("current", format_size(live.current_rss)),
+            ("steady", format_size(live.steady_rss)),
+            ("peak", peak),
         ):
             figures.append(f"{label} ", style="bold")
-            figures.append(f"{format_size(value)}   ")
+            figures.append(f"{value}   ")
         figures.rstrip()
         self.query_one("#mem-figures", Static).update(figures)
         values = [rss for _t, rss in live.timeline]
