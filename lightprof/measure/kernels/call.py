@@ -96,13 +96,15 @@ class DirectCaller:
         error = self._call(self._ctx, self._func_ref, self._params, self._nparams,
                            self._results, self._nresults, self._trap_ref)
         if error:
-            raise wasmtime.WasmtimeError._from_ptr(error)
+            failure = wasmtime.WasmtimeError._from_ptr(error)
+            host = _take_host_exception()  # a trap raised by a host stub arrives as an error
+            raise host if isinstance(host, wasmtime.Trap) else failure
         if self._trap:
             trap = wasmtime.Trap._from_ptr(self._trap)
             self._trap = ctypes.POINTER(self._b.wasm_trap_t)()
             self._trap_ref = ctypes.byref(self._trap)
-            _clear_host_exception()
-            raise trap
+            host = _take_host_exception()
+            raise host if isinstance(host, wasmtime.Trap) else trap
         if self._result_field is None:
             return None
         return getattr(self._results[0].of, self._result_field)
@@ -112,11 +114,13 @@ def _field(type_name: str) -> str:
     return type_name  # the union's field names are the value type names (i32, i64, f32, f64)
 
 
-def _clear_host_exception() -> None:
-    """A trapping host stub leaves its Python exception for the public path to re-raise later."""
+def _take_host_exception() -> BaseException | None:
+    """A host stub that raised leaves its exception where the public path would re-raise it
+    on a later call; take it (so it is not raised twice) and return it."""
     from wasmtime import _func
 
-    _func.LAST_EXCEPTION = None
+    host, _func.LAST_EXCEPTION = _func.LAST_EXCEPTION, None
+    return host
 
 
 def make_caller(store: wasmtime.Store, func: wasmtime.Func, params: tuple[str, ...],

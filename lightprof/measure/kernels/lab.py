@@ -196,7 +196,8 @@ class _Lab:
                 grown = self.inst.memory.data_len(self.inst.store)
             except (wasmtime.WasmtimeError, ValueError):
                 grown = None
-            raise sandbox.classify(exc, f"on a {size} byte payload", self.inst.memory_cap, grown) from None
+            raise sandbox.classify(exc, f"on a {size} byte payload", self.inst.memory_cap, grown,
+                                   self.manifest.call_timeout_s) from None
 
     def call_python(self, run: Callable[..., Any], data: bytes, label: str) -> Any:
         try:

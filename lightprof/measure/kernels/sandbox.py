@@ -16,6 +16,7 @@ from lightprof.measure.kernels.counters import COUNTERS
 from lightprof.measure.kernels.engine import deadline_ticks
 from lightprof.measure.kernels.failure import KernelFailure
 from lightprof.measure.kernels.manifest import KernelManifest
+from lightprof.units import format_size
 
 PAGE = 65536
 HEADROOM = 16 * 1024 * 1024  # what a kernel may grow beyond the lab's layout before the cap
@@ -36,8 +37,12 @@ def read_wasm(manifest: KernelManifest) -> bytes:
 
 
 def first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
+    """The reason of a wasmtime error in one line: the "Caused by:" part when there is one
+    (a trap's first line is only "error while executing at wasm backtrace:")."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    if "Caused by:" in lines:
+        return "; ".join(lines[lines.index("Caused by:") + 1:]) or lines[0]
+    return lines[0] if lines else type(exc).__name__
 
 
 def check_module(module: wasmtime.Module, manifest: KernelManifest) -> None:
@@ -99,7 +104,7 @@ def instantiate(eng: wasmtime.Engine, module: wasmtime.Module, manifest: KernelM
     try:
         instance = linker.instantiate(store, module)
     except (wasmtime.Trap, wasmtime.WasmtimeError) as exc:
-        raise classify(exc, "while instantiating", cap) from None
+        raise classify(exc, "while instantiating", cap, timeout_s=manifest.call_timeout_s) from None
     elapsed = time.perf_counter() - started
     COUNTERS.add("instantiates_total")
     exports = instance.exports(store)
@@ -116,16 +121,19 @@ def instantiate(eng: wasmtime.Engine, module: wasmtime.Module, manifest: KernelM
     return Instance(store, func, memory, cap, elapsed)
 
 
-def classify(exc: BaseException, where: str, cap: int, memory_bytes: int | None = None) -> KernelFailure:
+def classify(exc: BaseException, where: str, cap: int, memory_bytes: int | None = None,
+             timeout_s: float = 1.0) -> KernelFailure:
     """A trap or runtime error of the guest as a named failure."""
     text = first_line(exc)
     lowered = text.lower()
+    limit = format_size(cap)
     if "interrupt" in lowered or "fuel" in lowered:
-        return KernelFailure("timeout", f"did not finish {where} within its time bound and was stopped ({text})")
+        return KernelFailure("timeout", f"did not return within its {timeout_s:g} s time bound {where} "
+                                        f"and was stopped ({text})")
     if memory_bytes is not None and memory_bytes + PAGE > cap:
-        return KernelFailure("memory", f"grew its linear memory to the {cap} byte cap and then failed {where} ({text})")
+        return KernelFailure("memory", f"grew its linear memory to the {limit} cap and then failed {where} ({text})")
     if "memory" in lowered and ("limit" in lowered or "exceed" in lowered or "minimum" in lowered):
-        return KernelFailure("memory", f"needs more memory than the {cap} byte cap {where} ({text})")
+        return KernelFailure("memory", f"needs more memory than the {limit} cap {where} ({text})")
     if isinstance(exc, wasmtime.Trap) or "trap" in lowered:
         return KernelFailure("trap", f"trapped {where}: {text}")
     return KernelFailure("trap", f"failed {where}: {text}")

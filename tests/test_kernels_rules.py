@@ -1,0 +1,85 @@
+"""Kernel results as gate figures, and the "Wasm shipped without a kernel sample" rule."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lightprof.measure.kernels import kernel_figures, wasm_rule_figures
+from lightprof.measure.kernels.rules import size_label
+from lightprof.measure.kernels_model import KernelResult, KernelSizeRow
+from lightprof.profile import KernelSpec, Profile
+from lightprof.stats import summarize
+
+
+@dataclass
+class _Artifact:
+    name: str
+    wasm_files: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _OldArtifact:  # an ArtifactResult from before the sizes helper added wasm_files
+    name: str
+
+
+def _result(wasm_s: float, fallback_s: float, **extra: object) -> KernelResult:
+    row = KernelSizeRow(size_bytes=4096, runs=3, wasm_e2e_s=summarize([wasm_s] * 3),
+                        fallback_s=summarize([fallback_s] * 3), wasm_ops_per_cpu_s=1000.0)
+    return KernelResult(name="k", sizes=[row], **extra)
+
+
+def _spec(**extra: object) -> KernelSpec:
+    return KernelSpec(name="k", base_dir=Path("."), sizes=(4096,), **extra)
+
+
+def test_size_labels_are_exact() -> None:
+    assert [size_label(n) for n in (4096, 1 << 20, 1000, 100, 1500)] == ["4KiB", "1MiB", "1kB", "100B", "1500B"]
+
+
+def test_wasm_latency_is_budgeted_against_the_fallback() -> None:
+    (figure,) = kernel_figures(_spec(), _result(1e-6, 2e-6))
+    assert (figure.metric, figure.measured, figure.limit) == ("wasm_vs_fallback@4KiB", 1e-6, 2e-6)
+    assert figure.kind == "kernel" and figure.forced_verdict is None and figure.ci
+
+
+def test_slower_without_justification_is_left_to_the_limit() -> None:
+    (figure,) = kernel_figures(_spec(), _result(3e-6, 2e-6))
+    assert figure.measured > figure.limit and figure.forced_verdict is None
+    assert "justification" in figure.note
+
+
+def test_justification_forces_a_pass_with_the_reason() -> None:
+    (figure,) = kernel_figures(_spec(justification="portable across hosts"), _result(3e-6, 2e-6))
+    assert figure.forced_verdict == "pass"
+    assert "portable across hosts" in figure.note
+
+
+def test_ops_per_cpu_s_floor_is_higher_is_better() -> None:
+    figures = kernel_figures(_spec(ops_per_cpu_s=500.0), _result(1e-6, 2e-6))
+    floor = next(f for f in figures if f.metric == "ops_per_cpu_s@4KiB")
+    assert floor.higher_is_better and (floor.measured, floor.limit) == (1000.0, 500.0)
+
+
+def test_failed_kernel_is_unmeasured_with_its_error() -> None:
+    failed = KernelResult(name="k", error="did not return within its 1 s time bound", failure="timeout")
+    (figure,) = kernel_figures(_spec(), failed)
+    assert figure.measured is None and "time bound" in figure.note
+
+
+def test_wasm_in_an_artifact_without_a_kernel_fails() -> None:
+    profile = Profile(name="p", path=None, origin="adhoc")
+    (figure,) = wasm_rule_figures(profile, [_Artifact("web", ["dist/app.wasm"])])
+    assert figure.forced_verdict == "fail"
+    assert "no [[kernel]] sample" in figure.note and "dist/app.wasm" in figure.note
+
+
+def test_wasm_with_a_kernel_sample_passes() -> None:
+    profile = Profile(name="p", path=None, origin="adhoc", kernels=(_spec(),))
+    (figure,) = wasm_rule_figures(profile, [_Artifact("web", ["dist/app.wasm"])])
+    assert figure.forced_verdict == "pass"
+
+
+def test_no_wasm_no_rule_figure() -> None:
+    profile = Profile(name="p", path=None, origin="adhoc")
+    assert wasm_rule_figures(profile, [_Artifact("web"), _OldArtifact("old")]) == []
