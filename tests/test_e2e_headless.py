@@ -257,6 +257,16 @@ time.sleep(60)
 """
 
 
+# A program that ends by itself after three children, each holding ~40 MiB, have run for 0.6 s.
+TREE_THAT_EXITS = """
+import subprocess, sys
+child = "buf = bytearray(40 * 2**20)\\nfor i in range(0, len(buf), 4096): buf[i] = 1\\nimport time; time.sleep(0.6)"
+kids = [subprocess.Popen([sys.executable, "-c", child]) for _ in range(3)]
+for kid in kids:
+    kid.wait()
+"""
+
+
 def target_profile(
     tmp_path: Path,
     command: list[str] | str,
@@ -508,6 +518,69 @@ def test_grandchild_that_calls_setsid_is_still_killed(tmp_path: Path) -> None:
     assert processes_running(str(childfile)) == []
 
 
+def test_exit_target_peak_rss_is_the_sum_of_its_tree(tmp_path: Path) -> None:
+    script = write(tmp_path / "tree_that_exits.py", TREE_THAT_EXITS)
+    profile = target_profile(
+        tmp_path, ["{python}", str(script)], runs=1, budget='rss_peak = "1GiB"\n',
+    )
+
+    proc = run_lightprof(tmp_path, "--json", "out.json", profile=profile)
+
+    assert proc.returncode == 0, output_of(proc)
+    report = load_report(tmp_path / "out.json")
+    memory = only_target(report)["memory"]
+    assert memory["peak_rss_bytes"] >= 3 * 40 * MiB  # ru_maxrss alone would say ~50 MiB
+    [row] = budget_rows(report, "rss_peak")
+    assert row["measured"] == memory["peak_rss_bytes"]
+
+
+def test_background_process_left_by_an_exit_target_is_killed(tmp_path: Path) -> None:
+    pidfile = tmp_path / "bg.pids"
+    profile = target_profile(tmp_path, f"sleep 60 & echo $! >> {pidfile}", runs=2)
+
+    proc = run_lightprof(tmp_path, profile=profile)
+
+    assert proc.returncode == 0, output_of(proc)
+    pids = read_pids(pidfile)
+    assert len(pids) >= 2
+    assert still_alive(pids) == []
+
+
+def test_exit_target_that_runs_past_its_timeout_is_exit_3_and_killed(tmp_path: Path) -> None:
+    script = write(tmp_path / "sleeper.py", NEVER_READY)
+    pidfile = tmp_path / "pids"
+    profile = target_profile(tmp_path, ["{python}", str(script), str(pidfile)], runs=3, extra='timeout = "1s"\n')
+
+    proc = run_lightprof(tmp_path, profile=profile)
+
+    assert proc.returncode == 3, output_of(proc)
+    assert "timed out" in output_of(proc)
+    pids = read_pids(pidfile)
+    assert len(pids) == 1  # the first failed run stops the target
+    assert still_alive(pids) == []
+
+
+def test_stdout_ready_pattern_is_also_found_on_stderr(tmp_path: Path) -> None:
+    code = "import sys, time; sys.stderr.write('listening\\n'); sys.stderr.flush(); time.sleep(60)"
+    profile = target_profile(tmp_path, ["{python}", "-c", code], ready='{ stdout = "listening" }', runs=2)
+
+    proc = run_lightprof(tmp_path, "--json", "out.json", profile=profile)
+
+    assert proc.returncode == 0, output_of(proc)
+    assert only_target(load_report(tmp_path / "out.json"))["cold_start_s"]["n"] == 2
+
+
+def test_unwritable_report_path_is_exit_2_before_anything_runs(tmp_path: Path) -> None:
+    marker = tmp_path / "ran"
+    profile = target_profile(tmp_path, f"touch {marker}")
+
+    proc = run_lightprof(tmp_path, "--json", str(tmp_path / "no-such-dir" / "out.json"), profile=profile)
+
+    assert proc.returncode == 2, output_of(proc)
+    assert "no-such-dir" in proc.stderr
+    assert not marker.exists()
+
+
 # --------------------------------------------------------------------------- budgets
 
 
@@ -591,6 +664,17 @@ def test_same_program_within_tolerance_of_baseline_exits_0(tmp_path: Path) -> No
     assert row["baseline"] is not None
 
 
+def test_update_baseline_is_not_written_when_a_target_cannot_be_measured(tmp_path: Path) -> None:
+    profile = target_profile(tmp_path, ["{python}", "-c", "raise SystemExit(3)"], name="broken",
+                             budget='cold_start_p95 = "30s"\n')
+
+    proc = run_lightprof(tmp_path, "--update-baseline", profile=profile)
+
+    assert proc.returncode == 3, output_of(proc)
+    assert not (tmp_path / "broken.baseline.toml").exists()
+    assert "baseline not written" in proc.stderr
+
+
 def test_baseline_from_another_machine_is_not_compared(tmp_path: Path) -> None:
     baseline = _take_baseline(tmp_path)
     data = tomllib.loads(baseline.read_text("utf-8"))
@@ -627,6 +711,17 @@ def test_junit_has_one_testcase_per_budget_and_a_failure_for_the_failed_one(tmp_
     suite = next(root.iter("testsuite"))
     assert suite.get("tests") == "2"
     assert suite.get("failures") == "1"
+
+
+def test_junit_marks_budgets_of_an_unmeasured_target_as_errors(tmp_path: Path) -> None:
+    profile = target_profile(tmp_path, ["{python}", "-c", "raise SystemExit(3)"], budget='cold_start_p95 = "30s"\n')
+
+    proc = run_lightprof(tmp_path, "--junit", "out.xml", profile=profile)
+
+    assert proc.returncode == 3, output_of(proc)
+    [case] = ET.parse(tmp_path / "out.xml").getroot().iter("testcase")
+    assert case.find("error") is not None
+    assert case.find("failure") is None
 
 
 def test_markdown_to_stdout_is_a_markdown_table(tmp_path: Path) -> None:
