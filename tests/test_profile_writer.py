@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import sys
 from pathlib import Path
 
@@ -127,3 +128,8 @@ def test_a_failed_write_leaves_the_old_file(
         save_profile(profile, {"server": {"cold_start_p95": 0.3}})
     assert path.read_text() == HAND_WRITTEN
     assert [p.name for p in tmp_path.iterdir()] == ["lightprof.toml"]
+
+
+def test_the_writer_does_not_load_textual() -> None:
+    code = "import sys, lightprof.profile_writer; assert 'textual' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parent.parent)

@@ -144,6 +144,8 @@ async def test_suggested_budgets_are_saved_and_load_with_the_profile_loader(
         assert suggested["cold_start_p95"] >= p95 * 1.2
         table = app.query_one("#bud-table", DataTable)
         assert table.row_count == len(suggested)
+        await pilot.press("q")
+        assert app.is_running, "unsaved budgets hold the first q back"
         await pilot.press("w")
         await pilot.pause()
 

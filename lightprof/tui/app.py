@@ -144,6 +144,7 @@ class LightprofApp(App[int]):
         self._idle = threading.Event()
         self._idle.set()
         self._worker: Worker[None] | None = None
+        self._quit_armed = False
         self._init_live()
 
     # ------------------------------------------------------------------ composition
@@ -453,7 +454,15 @@ class LightprofApp(App[int]):
         self.notify("stopping…")
 
     async def action_quit(self) -> None:
-        """Stop a running measurement, wait until the engine reaped the target, then exit."""
+        """Stop a running measurement, wait until the engine reaped the target, then exit.
+
+        Budgets changed but not saved hold the first q back once, so they are not lost by a slip.
+        """
+        if self.changed and not self._quit_armed:
+            self._quit_armed = True
+            self.notify("budgets changed but not saved: w saves them, q again quits",
+                        severity="warning")
+            return
         if self.measuring and self._worker is not None:
             self._cancel.set()
             self.notify("stopping the run before quitting…")
