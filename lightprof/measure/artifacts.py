@@ -132,6 +132,18 @@ def _compressed_total(files: dict[str, int], label: str, method: str) -> int:
 
 
 def measure_artifact(spec: ArtifactSpec) -> ArtifactResult:
+    """Raw and compressed sizes of the artifact.
+
+    Never raises for bad input: an artifact that cannot be read comes back with `error` set to one
+    sentence (the session turns that into exit 3 and the gate into an unmeasured verdict).
+    """
+    try:
+        return read_artifact(spec)
+    except MeasureError as exc:
+        return unmeasured_artifact(spec, exc)
+
+
+def read_artifact(spec: ArtifactSpec) -> ArtifactResult:
     """Raw and compressed sizes of the artifact; raises MeasureError when it cannot be read."""
     started = time.perf_counter()
     result = ArtifactResult(name=spec.name, compression=spec.compression)

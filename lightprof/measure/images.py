@@ -1,0 +1,218 @@
+"""Size of a container image read from disk: total, per layer, compressed, wasted, efficiency.
+
+`path` names a docker save tarball (classic or Docker >= 25), an OCI image layout folder or an OCI
+archive; `image = "name:tag"` is saved through a docker or podman engine first, if one answers.
+"""
+
+from __future__ import annotations
+
+import heapq
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+from lightprof.errors import MeasureError
+from lightprof.measure import dive
+from lightprof.measure.figures import Figure
+from lightprof.measure.layertar import ESTIMATE_GZIP_LEVEL, FILE, WHITEOUT, LayerScan, scan_layer
+from lightprof.measure.oci import ImageLayout, open_source, read_layout
+from lightprof.measure.sizes_model import ImageResult, LayerResult
+from lightprof.profile import ImageSpec
+
+ENGINE_TIMEOUT_S = 600.0
+
+
+def _created_by(config: dict[str, object]) -> list[str]:
+    """The history commands of the layers that exist (entries marked empty_layer made none)."""
+    history = config.get("history")
+    if not isinstance(history, list):
+        return []
+    commands: list[str] = []
+    for item in history:
+        if isinstance(item, dict) and not item.get("empty_layer"):
+            commands.append(str(item.get("created_by", "")))
+    return commands
+
+
+def _layer_result(index: int, digest: str, stored: int, compression: str, scan: LayerScan,
+                  command: str, top: int) -> LayerResult:
+    files = [(path, size) for path, size, kind in scan.entries if kind == FILE]
+    largest = heapq.nlargest(top, files, key=lambda item: (item[1], item[0]))
+    layer = LayerResult(
+        index=index,
+        digest=digest,
+        created_by=command,
+        compression=compression,
+        stored_bytes=stored,
+        size_bytes=sum(size for _path, size, _kind in scan.entries),
+        files=len(files),
+        entries=len(scan.entries),
+        whiteouts=sum(1 for _p, _s, kind in scan.entries if kind == WHITEOUT),
+        largest=[("/" + path, size) for path, size in largest],
+    )
+    if compression != "none":
+        layer.compressed_bytes = stored
+    elif scan.estimate_bytes is not None:
+        layer.compressed_bytes = scan.estimate_bytes
+        layer.compressed_estimated = True
+    return layer
+
+
+def measure_layout(path: Path, label: str, *, top: int = 10, estimate: bool = False) -> ImageResult:
+    """Read the image at `path` (folder or tar) into an ImageResult; MeasureError if it cannot."""
+    source = open_source(path, label)
+    try:
+        layout: ImageLayout = read_layout(source, path.is_dir())
+        commands = _created_by(layout.config)
+        result = ImageResult(name=label, path=str(path), format=layout.format, reference=layout.reference,
+                             os=str(layout.config.get("os", "")),
+                             architecture=str(layout.config.get("architecture", "")),
+                             config_bytes=layout.config_bytes)
+        scans: list[list[tuple[str, int, str]]] = []
+        for i, blob in enumerate(layout.layers):
+            where = f"{label}: layer {i + 1} ({blob.digest})"
+            with source.open(blob.name) as raw:
+                scan = scan_layer(raw, blob.stored_bytes, blob.compression, where,
+                                  estimate=estimate and blob.compression == "none")
+            command = commands[i] if i < len(commands) else ""
+            result.layers.append(_layer_result(i, blob.digest, blob.stored_bytes, blob.compression, scan, command, top))
+            scans.append(scan.entries)
+    finally:
+        source.close()
+    _summarise(result, scans)
+    return result
+
+
+def _summarise(result: ImageResult, scans: list[list[tuple[str, int, str]]]) -> None:
+    layers = result.layers
+    result.size_bytes = sum(layer.size_bytes for layer in layers)
+    result.user_size_bytes = result.size_bytes - (layers[0].size_bytes if layers else 0)
+    result.stored_bytes = sum(layer.stored_bytes for layer in layers)
+    result.files = sum(layer.files for layer in layers)
+    kinds = {layer.compression for layer in layers}
+    result.layer_compression = kinds.pop() if len(kinds) == 1 else ("mixed" if kinds else "none")
+    plain = [layer for layer in layers if layer.compression == "none"]
+    if not plain:
+        result.compressed_bytes = result.stored_bytes
+    elif all(layer.compressed_bytes is not None for layer in layers):
+        result.compressed_bytes = sum(layer.compressed_bytes or 0 for layer in layers)
+        result.compressed_estimated = True
+        result.compression_note = (
+            f"{len(plain)} of {len(layers)} layers are stored uncompressed; their compressed size is "
+            f"an estimate (gzip level {ESTIMATE_GZIP_LEVEL}, as a registry push would compress them)"
+        )
+    else:
+        result.compression_note = (
+            f"{len(plain)} of {len(layers)} layers are stored uncompressed, so the stored size is not a "
+            "compressed size; set budget_compressed to have it estimated (gzip of each layer)"
+        )
+    figures = dive.analyse(scans)
+    result.efficiency = figures.efficiency
+    result.wasted_bytes = figures.wasted_bytes
+    result.wasted = figures.wasted
+    if result.user_size_bytes:
+        result.wasted_percent = figures.wasted_bytes / result.user_size_bytes
+    elif figures.wasted_bytes == 0:
+        result.wasted_percent = 0.0
+
+
+def _engine() -> str | None:
+    for name in ("docker", "podman"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+def _save_through_engine(spec: ImageSpec, folder: Path) -> Path:
+    """`docker image save` (or podman's) of spec.image into `folder`; MeasureError if none answers."""
+    assert spec.image is not None
+    engine = _engine()
+    if engine is None:
+        raise MeasureError(
+            f"image '{spec.name}': no docker or podman engine found to read '{spec.image}'; "
+            "set path = to a docker save tarball, an OCI archive or an OCI layout instead"
+        )
+    target = folder / "image.tar"
+    try:
+        done = subprocess.run([engine, "image", "save", "-o", str(target), spec.image],
+                              capture_output=True, text=True, timeout=ENGINE_TIMEOUT_S, check=False)
+    except subprocess.TimeoutExpired:
+        raise MeasureError(f"image '{spec.name}': '{engine} image save {spec.image}' did not finish "
+                           f"within {ENGINE_TIMEOUT_S:.0f} s") from None
+    except OSError as exc:
+        raise MeasureError(f"image '{spec.name}': cannot run '{engine}': {exc.strerror or exc}") from None
+    if done.returncode != 0 or not target.is_file():
+        lines = [line for line in (done.stderr or "").splitlines() if line.strip()]
+        why = lines[-1].strip() if lines else f"exit code {done.returncode}"
+        raise MeasureError(f"image '{spec.name}': the engine could not save '{spec.image}' ({why})")
+    return target
+
+
+def measure_image(spec: ImageSpec) -> ImageResult:
+    """Sizes, layers, waste and efficiency of the image.
+
+    Never raises for bad input: an image that cannot be read comes back with `error` set to one
+    sentence (the session turns that into exit 3 and the gate into an unmeasured verdict).
+    """
+    try:
+        return read_image(spec)
+    except MeasureError as exc:
+        return unmeasured_image(spec, exc)
+
+
+def read_image(spec: ImageSpec) -> ImageResult:
+    """Sizes, layers, waste and efficiency of the image; raises MeasureError when unreadable."""
+    started = time.perf_counter()
+    estimate = spec.budget_compressed is not None
+    if spec.path is not None:
+        result = measure_layout(Path(spec.base_dir, spec.path).expanduser(), f"image '{spec.name}'",
+                                top=spec.top, estimate=estimate)
+        result.path = spec.path
+    else:
+        with tempfile.TemporaryDirectory(prefix="lightprof-image-") as folder:
+            saved = _save_through_engine(spec, Path(folder))
+            result = measure_layout(saved, f"image '{spec.name}'", top=spec.top, estimate=estimate)
+        result.path = ""
+        result.reference = result.reference or (spec.image or "")
+    result.name = spec.name
+    result.duration_s = time.perf_counter() - started
+    return result
+
+
+def unmeasured_image(spec: ImageSpec, error: MeasureError) -> ImageResult:
+    """The result recorded for an image whose measurement raised `error`."""
+    return ImageResult(name=spec.name, error=error.message, path=spec.path or "", reference=spec.image or "")
+
+
+def image_figures(spec: ImageSpec, result: ImageResult) -> list[Figure]:
+    """One Figure per budget set on the image (size, size_compressed, wasted_bytes, efficiency).
+
+    An image that could not be measured yields a `size` figure with measured None even without a
+    budget, so the gate reports it as unmeasured.
+    """
+    wanted: list[tuple[str, float | None, float | None, str, bool, str]] = [
+        ("size", spec.budget, result.size_bytes, "bytes", False, "uncompressed (sum of layer tar headers)"),
+        ("size_compressed", spec.budget_compressed, result.compressed_bytes, "bytes", False,
+         "estimated: " + result.compression_note if result.compressed_estimated else "sum of layer blobs"),
+        ("wasted_bytes", spec.wasted_max, result.wasted_bytes, "bytes", False, "dive's wasted bytes"),
+        ("efficiency", spec.efficiency_min, result.efficiency, "ratio", True, "dive's efficiency"),
+    ]
+    figures: list[Figure] = []
+    for metric, limit, measured, unit, higher, note in wanted:
+        if limit is None and not (result.error and metric == "size"):
+            continue
+        figures.append(Figure(
+            subject=spec.name,
+            metric=metric,
+            measured=None if result.error else measured,
+            limit=limit,
+            unit=unit,
+            kind="image",
+            higher_is_better=higher,
+            tolerance=spec.tolerance,
+            note=result.error or (note if measured is not None else result.compression_note),
+        ))
+    return figures

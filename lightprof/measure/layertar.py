@@ -1,0 +1,186 @@
+"""List a layer's tar entries without unpacking it, streaming, in bounded memory.
+
+A compressed layer is decompressed chunk by chunk and its tar headers are read as they pass (file
+data is read and dropped). A plain tar layer inside a seekable source is not even read: tarfile
+seeks from header to header. A tar cut short inside a file is an error; a tar that merely lacks its
+end-of-archive blocks or the padding of its last member (as umoci can write) is read as it is.
+"""
+
+from __future__ import annotations
+
+import tarfile
+import zlib
+from dataclasses import dataclass, field
+from typing import BinaryIO
+
+from lightprof.errors import MeasureError
+
+_CHUNK = 1 << 20
+ESTIMATE_GZIP_LEVEL = 6  # what docker and containerd push with (gzip's default level)
+
+# entry kinds
+FILE, DIR, LINK, WHITEOUT, OPAQUE, OTHER = "f", "d", "l", "w", "o", "x"
+
+
+@dataclass
+class LayerScan:
+    """Every entry of one layer as (path, size from its header, kind), in tar order."""
+
+    entries: list[tuple[str, int, str]] = field(default_factory=list)
+    tar_bytes: int = 0  # length of the uncompressed tar stream (0 when it was seeked over)
+    estimate_bytes: int | None = None  # gzip -6 of the tar stream, when asked for
+
+
+class _GzipReader:
+    """Streams the decompressed bytes of a (possibly multi-member) gzip stream."""
+
+    def __init__(self, raw: BinaryIO, label: str) -> None:
+        self.raw = raw
+        self.label = label
+        self.inflate = zlib.decompressobj(wbits=31)
+        self.pending = b""
+        self.done = False
+
+    def read(self, size: int = -1) -> bytes:
+        size = _CHUNK if size is None or size < 0 else size
+        out = bytearray()
+        try:
+            while len(out) < size and not self.done:
+                if self.inflate.unconsumed_tail:
+                    data = self.inflate.unconsumed_tail
+                else:
+                    data = self.pending or self.raw.read(_CHUNK)
+                    self.pending = b""
+                if not data:
+                    if not self.inflate.eof:
+                        raise MeasureError(f"{self.label} is truncated: its gzip stream ends early")
+                    self.done = True
+                    break
+                out += self.inflate.decompress(data, size - len(out))
+                if self.inflate.eof:
+                    rest = self.inflate.unused_data
+                    if rest.strip(b"\0"):  # another gzip member follows (multi-member gzip)
+                        self.inflate = zlib.decompressobj(wbits=31)
+                        self.pending = rest
+                    elif not self.raw.read(1):
+                        self.done = True
+                    else:
+                        self.inflate = zlib.decompressobj(wbits=31)
+        except zlib.error as exc:
+            raise MeasureError(f"{self.label} is not a valid gzip stream ({exc})") from None
+        return bytes(out)
+
+
+class _Counter:
+    """Counts (and optionally gzips, for an estimate) the bytes tarfile reads through it."""
+
+    def __init__(self, inner: BinaryIO | _GzipReader, estimate: bool) -> None:
+        self.inner = inner
+        self.count = 0
+        self.deflate = zlib.compressobj(ESTIMATE_GZIP_LEVEL, zlib.DEFLATED, 31) if estimate else None
+        self.compressed = 0
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.inner.read(size if size is not None and size >= 0 else _CHUNK)
+        self.count += len(data)
+        if self.deflate is not None and data:
+            self.compressed += len(self.deflate.compress(data))
+        return data
+
+    def drain(self) -> None:
+        while self.read(_CHUNK):
+            pass
+
+    def estimate(self) -> int | None:
+        if self.deflate is None:
+            return None
+        return self.compressed + len(self.deflate.flush())
+
+
+def _classify(member: tarfile.TarInfo) -> tuple[str, int, str] | None:
+    name = member.name
+    while name.startswith("./"):
+        name = name[2:]
+    name = name.strip("/")
+    if not name or name == ".":
+        return None
+    folder, _, base = name.rpartition("/")
+    if base == ".wh..wh..opq":
+        return (folder, 0, OPAQUE)
+    if base.startswith(".wh."):
+        return (f"{folder}/{base[4:]}" if folder else base[4:], member.size, WHITEOUT)
+    if member.isdir():
+        return (name, member.size, DIR)
+    if member.isreg() or member.islnk():
+        return (name, member.size, FILE)
+    if member.issym():
+        return (name, member.size, LINK)
+    return (name, member.size, OTHER)
+
+
+def scan_layer(raw: BinaryIO, stored_bytes: int, compression: str, label: str, *, estimate: bool = False) -> LayerScan:
+    """Entries of the layer blob `raw` (positioned at its start, `stored_bytes` long)."""
+    scan = LayerScan()
+    counter: _Counter | None = None
+    stream_errors: tuple[type[Exception], ...] = ()
+    if compression == "none" and not estimate:
+        fileobj: BinaryIO | _Counter = raw
+        mode = "r:"  # seekable: jump from header to header without reading file data
+    else:
+        if compression == "gzip":
+            inner: BinaryIO | _GzipReader = _GzipReader(raw, label)
+        elif compression == "zstd":
+            import zstandard
+
+            inner = zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True)
+            stream_errors = (zstandard.ZstdError,)
+        else:
+            inner = raw
+        counter = _Counter(inner, estimate)
+        fileobj = counter
+        mode = "r|"
+    last: tarfile.TarInfo | None = None
+    try:
+        with tarfile.open(fileobj=fileobj, mode=mode, bufsize=_CHUNK) as tar:  # type: ignore[call-overload]
+            while True:
+                try:
+                    member = tar.next()
+                except tarfile.ReadError as exc:
+                    if last is None:
+                        raise
+                    if "unexpected end of data" in str(exc):
+                        break  # end padding cut short: what was listed is complete (checked below)
+                    raise MeasureError(f"{label} has a damaged tar header after '{last.name}' ({exc})") from None
+                if member is None:
+                    break
+                last = member
+                entry = _classify(member)
+                if entry is not None:
+                    scan.entries.append(entry)
+        if counter is not None:
+            counter.drain()
+    except tarfile.ReadError as exc:
+        if "empty file" in str(exc):
+            if counter is not None:
+                counter.drain()
+            return scan  # a layer with no entries (an empty tar) is valid
+        raise MeasureError(f"{label} is not a tar archive ({exc})") from None
+    except tarfile.TarError as exc:
+        raise MeasureError(f"{label} cannot be read as a tar archive ({exc})") from None
+    except OSError as exc:
+        raise MeasureError(f"{label} cannot be read: {exc.strerror or exc}") from None
+    except stream_errors as exc:
+        raise MeasureError(f"{label} is not a valid zstd stream ({exc})") from None
+    length = counter.count if counter is not None else stored_bytes
+    if last is not None and last.offset_data + last.size > length:
+        raise MeasureError(f"{label} is truncated: its tar ends inside '{last.name}'")
+    # tarfile ends quietly at a header cut short; a whole tar ends on a block boundary after the
+    # last member (only its padding may be missing, which is harmless).
+    end_of_last = 0 if last is None else last.offset_data + -(-last.size // tarfile.BLOCKSIZE) * tarfile.BLOCKSIZE
+    if length > end_of_last and (length - end_of_last) % tarfile.BLOCKSIZE:
+        after = f"after '{last.name}'" if last is not None else "at its start"
+        raise MeasureError(f"{label} is truncated: its tar ends inside a header {after}")
+    if counter is not None:
+        scan.tar_bytes = counter.count
+        scan.estimate_bytes = counter.estimate()
+    return scan
