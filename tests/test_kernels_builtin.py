@@ -7,7 +7,7 @@ import os
 import pytest
 from kernels_support import builtin
 
-from lightprof.measure.events import Progress, SubjectFinished
+from lightprof.measure.events import Progress
 from lightprof.measure.kernels import measure_kernel
 from lightprof.measure.kernels.lab import measure_kernel as lab_measure
 from lightprof.measure.kernels.manifest import builtin_names
@@ -64,11 +64,11 @@ def test_public_call_path_gives_the_same_outputs(name: str) -> None:
     assert [c.case for c in direct.correctness] == [c.case for c in public.correctness]
 
 
-def test_progress_and_finish_events_are_emitted() -> None:
+def test_progress_events_are_emitted() -> None:
     events: list[object] = []
     measure_kernel(builtin("fnv1a32"), on_event=events.append)
-    assert any(isinstance(e, Progress) and e.subject == "fnv1a32" for e in events)
-    assert isinstance(events[-1], SubjectFinished) and events[-1].kind == "kernel"
+    progress = [e for e in events if isinstance(e, Progress)]
+    assert progress and all(e.subject == "fnv1a32" and e.total > 0 for e in progress)
 
 
 def test_break_even_is_none_for_the_honest_loss() -> None:

@@ -62,9 +62,10 @@ class SandboxConfig:
 @dataclass
 class KernelResult:
     name: str
-    error: str | None = None
+    error: str | None = None  # why the kernel could not be measured (None when it was)
     failure: str | None = None  # "timeout", "trap", "memory", "malformed", "signature", "imports",
-    #                             "mismatch", "fallback", "manifest", "cancelled"
+    #                             "fallback", "manifest", "cancelled", "runtime"; or "mismatch"
+    mismatch: str | None = None  # measured, but outputs differ from the fallback's: a gate failure
     summary: str = ""
     source: str = ""
     builtin: bool = True

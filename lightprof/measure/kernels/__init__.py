@@ -25,10 +25,7 @@ def measure_kernel(spec: KernelSpec, on_event: EventSink = ignore,
     try:
         from lightprof.measure.kernels.lab import measure_kernel as measure
     except ImportError as exc:  # wasmtime missing or broken: every kernel is unmeasured
-        from lightprof.measure.events import SubjectFinished
         from lightprof.measure.kernels_model import KernelResult
 
-        result = KernelResult(name=spec.name, error=f"wasmtime cannot be loaded ({exc})", failure="runtime")
-        on_event(SubjectFinished(kind="kernel", name=spec.name, result=result))
-        return result
+        return KernelResult(name=spec.name, error=f"wasmtime cannot be loaded ({exc})", failure="runtime")
     return measure(spec, on_event, cancel)

@@ -2,7 +2,8 @@
 
 `Module.deserialize` runs native code from its input, so the cache only trusts what lightprof
 itself wrote: files in its own directory (owned by this user, not writable by others), each
-beside a SHA-256 of its bytes that is checked on the exact bytes handed to deserialize.
+opening with a SHA-256 of the module that is checked on the exact bytes handed to deserialize
+(so a truncated or altered file is recompiled, never run).
 """
 
 from __future__ import annotations
@@ -57,14 +58,19 @@ def _trusted(folder: Path) -> bool:
 
 
 def _read_verified(folder: Path, key: str) -> bytes | None:
+    """The cached module's bytes if the entry is lightprof's and intact: one file holding the
+    SHA-256 of the module (64 hex digits, a newline) and the module, checked on these bytes."""
     if not _trusted(folder):
         return None
     try:
-        blob = (folder / f"{key}.cwasm").read_bytes()
-        digest = (folder / f"{key}.sha256").read_text("ascii").strip()
+        with open(folder / f"{key}.cwasm", "rb") as file:
+            entry = file.read()
     except OSError:
         return None
-    return blob if hashlib.sha256(blob).hexdigest() == digest else None
+    digest, blob = entry[:64], entry[65:]
+    if entry[64:65] != b"\n" or hashlib.sha256(blob).hexdigest().encode("ascii") != digest:
+        return None
+    return blob
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
@@ -84,9 +90,8 @@ def _store(folder: Path, key: str, blob: bytes) -> None:
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         if not _trusted(folder):
             return
-        # The blob first, its digest last: a reader never sees a digest without its blob.
-        _write_atomic(folder / f"{key}.cwasm", blob)
-        _write_atomic(folder / f"{key}.sha256", hashlib.sha256(blob).hexdigest().encode("ascii"))
+        digest = hashlib.sha256(blob).hexdigest().encode("ascii")
+        _write_atomic(folder / f"{key}.cwasm", digest + b"\n" + blob)
     except OSError:
         pass
 

@@ -11,6 +11,7 @@ import platform
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 
 import wasmtime
 
@@ -21,6 +22,7 @@ _users = 0
 _stop: threading.Event | None = None
 
 
+@cache
 def wasmtime_version() -> str:
     try:
         from importlib.metadata import version
@@ -30,6 +32,7 @@ def wasmtime_version() -> str:
         return str(getattr(wasmtime, "__version__", "unknown"))
 
 
+@cache
 def config_key() -> str:
     """Everything that makes a compiled module valid only for this engine (the cache key)."""
     return f"wasmtime={wasmtime_version()};epoch=1;simd=1;opt=speed;arch={platform.machine()}"

@@ -17,7 +17,7 @@ from typing import Any
 
 import wasmtime
 
-from lightprof.measure.events import EventSink, Progress, SubjectFinished, ignore
+from lightprof.measure.events import EventSink, Progress, ignore
 from lightprof.measure.kernels import cache, outputs, sandbox
 from lightprof.measure.kernels.call import DirectCaller, LinearMemory, PublicCaller, make_caller
 from lightprof.measure.kernels.counters import COUNTERS
@@ -38,18 +38,22 @@ MAX_PAYLOAD = (1 << 31) - (1 << 24)  # i32 arguments above 2^31 are silently tru
 def measure_kernel(spec: KernelSpec, on_event: EventSink = ignore,
                    cancel: threading.Event | None = None, *, direct: bool = True,
                    use_cache: bool = True) -> KernelResult:
-    """Measure one kernel. Never raises for a bad kernel: the result carries `error`/`failure`."""
+    """Measure one kernel. Never raises for a bad kernel: the result carries `error`/`failure`.
+
+    Emits `Progress` events; the caller (session) emits `SubjectFinished` with the result."""
     result = KernelResult(name=spec.name, wasmtime_version=wasmtime_version())
     try:
         with ticking() as eng:
             _Lab(spec, result, on_event, cancel, eng, direct, use_cache).run()
     except KernelFailure as failure:
-        result.error = failure.message
         result.failure = failure.kind
+        if failure.kind == "mismatch":
+            result.mismatch = failure.message  # measured and wrong: the gate fails it (exit 1)
+        else:
+            result.error = failure.message
     result.instantiates_total = COUNTERS.instantiates_total
     result.cache_hits_total = COUNTERS.cache_hits_total
     result.compiles_total = COUNTERS.compiles_total
-    on_event(SubjectFinished(kind="kernel", name=spec.name, result=result))
     return result
 
 

@@ -40,8 +40,8 @@ def kernel_figures(spec: KernelSpec, result: KernelResult) -> list[Figure]:
         fallback = row.fallback_s if row else None
         forced: str | None = None
         note = ""
-        if result.failure == "mismatch":
-            forced, note = "fail", f"kernel '{spec.name}' is wrong: {result.error}"
+        if result.mismatch:
+            forced, note = "fail", f"kernel '{spec.name}' is wrong: {result.mismatch}"
         elif result.error:
             note = f"kernel '{spec.name}' could not be measured: {result.error}"
         elif spec.justification and e2e and fallback:
@@ -52,7 +52,7 @@ def kernel_figures(spec: KernelSpec, result: KernelResult) -> list[Figure]:
         elif e2e and fallback and e2e.p50 > fallback.p50:
             note = (f"Wasm (marshaling included) is slower than its fallback at {label}: "
                     "speed it up, drop it, or set justification in the profile")
-        measured = None if result.error and result.failure != "mismatch" else (e2e.p50 if e2e else None)
+        measured = None if result.error else (e2e.p50 if e2e else None)
         figures.append(Figure(
             subject=spec.name,
             metric=f"wasm_vs_fallback@{label}",
@@ -66,7 +66,7 @@ def kernel_figures(spec: KernelSpec, result: KernelResult) -> list[Figure]:
             forced_verdict=forced,
         ))
         if spec.ops_per_cpu_s is not None:
-            ops = row.wasm_ops_per_cpu_s if row and not (result.error and result.failure != "mismatch") else None
+            ops = row.wasm_ops_per_cpu_s if row and not result.error else None
             figures.append(Figure(
                 subject=spec.name,
                 metric=f"ops_per_cpu_s@{label}",
@@ -76,8 +76,8 @@ def kernel_figures(spec: KernelSpec, result: KernelResult) -> list[Figure]:
                 kind="kernel",
                 higher_is_better=True,
                 tolerance=spec.tolerance,
-                note=note if result.error else "",
-                forced_verdict="fail" if result.failure == "mismatch" else None,
+                note=note if result.error or result.mismatch else "",
+                forced_verdict="fail" if result.mismatch else None,
             ))
     return figures
 

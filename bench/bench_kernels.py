@@ -1,0 +1,201 @@
+"""Wasm kernels on this machine, in one run: each built-in against its fallback and NumPy.
+
+    .venv/bin/python bench/bench_kernels.py [--runs N] [--sizes 4096,1048576]
+
+Prints, per built-in and payload size, p50 latencies (Wasm end to end = copy in + call + read
+out), throughput per CPU-second and speedups; then the acceptance figures of issue 5: byte-sum
+SIMD vs NumPy's uint8 sum at 1 MiB, disk-cache load vs compile, the per-call overhead of the
+public and the direct call path, break-even sizes, and what epoch interruption costs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from lightprof.measure.kernels.manifest import builtin_names  # noqa: E402
+from lightprof.measure.kernels_model import KernelResult  # noqa: E402
+from lightprof.profile import KernelSpec  # noqa: E402
+
+MiB = 1 << 20
+
+
+def us(seconds: float | None) -> str:
+    return "—" if seconds is None else f"{seconds * 1e6:9.1f}µs"
+
+
+def rate(bytes_per_s: float | None) -> str:
+    return "—" if bytes_per_s is None else f"{bytes_per_s / 1e9:6.2f} GB/cpu-s"
+
+
+def ratio(value: float | None) -> str:
+    return "—" if value is None else f"{value:7.2f}x"
+
+
+def measure_all(runs: int, sizes: tuple[int, ...]) -> list[KernelResult]:
+    from lightprof.measure.kernels import measure_kernel
+
+    results = []
+    for name in builtin_names():
+        result = measure_kernel(KernelSpec(name=name, base_dir=REPO, sizes=sizes, runs=runs))
+        results.append(result)
+    return results
+
+
+def print_table(results: list[KernelResult]) -> None:
+    print(f"{'kernel':<13} {'size':>8}  {'wasm e2e':>11} {'(op)':>11} {'marshal':>7}  {'fallback':>11} "
+          f"{'numpy':>11}  {'vs fallback':>11} {'vs numpy':>9}  {'wasm thr.':>16} {'fallback thr.':>16}")
+    for r in results:
+        if r.error:
+            print(f"{r.name:<13} FAILED: {r.error}")
+            continue
+        for row in r.sizes:
+            print(f"{r.name:<13} {row.size_bytes:>8}  {us(row.wasm_e2e_s.p50)} {us(row.wasm_op_s.p50)} "
+                  f"{row.marshal_share:6.0%}  {us(row.fallback_s.p50)} "
+                  f"{us(row.numpy_s.p50 if row.numpy_s else None)}  {ratio(row.speedup):>11} "
+                  f"{ratio(row.numpy_speedup):>9}  {rate(row.wasm_bytes_per_cpu_s):>16} "
+                  f"{rate(row.fallback_bytes_per_cpu_s):>16}")
+
+
+def instantiate(eng, module) -> None:  # noqa: ANN001 - wasmtime types, imported lazily
+    import wasmtime
+
+    store = wasmtime.Store(eng)
+    store.set_epoch_deadline(1 << 30)
+    wasmtime.Instance(store, module, [])
+
+
+def cache_vs_compile(repeats: int = 15) -> tuple[float, float, float, float]:
+    """Median seconds: compile+instantiate, disk-cache load (key, read, verify, deserialize)
+    +instantiate, compile alone, deserialize alone."""
+    import wasmtime
+
+    from lightprof.measure.kernels import cache
+    from lightprof.measure.kernels.engine import engine
+    from lightprof.measure.kernels.manifest import load_manifest
+    from lightprof.measure.kernels.sandbox import read_wasm
+
+    manifest = load_manifest(KernelSpec(name="sum_u8", base_dir=REPO))
+    wasm = read_wasm(manifest)
+    eng = engine()
+    cache.load_module(eng, wasm, use_cache=False)  # warm: the first compile pays one-time setup
+    compile_total, cached_total, compile_only, load_only = [], [], [], []
+    for _ in range(repeats):
+        with tempfile.TemporaryDirectory() as tmp:
+            os.environ["LIGHTPROF_CACHE_DIR"] = tmp
+            # First: a compile (what a run without the cache pays) and instantiate; the
+            # lab's load_module then stores the module, so the second load is a disk-cache hit.
+            started = time.perf_counter()
+            module = wasmtime.Module(eng, wasm)
+            instantiate(eng, module)
+            compile_total.append(time.perf_counter() - started)
+            compile_only.append(cache.load_module(eng, wasm).compile_s)
+            started = time.perf_counter()
+            loaded = cache.load_module(eng, wasm)
+            instantiate(eng, loaded.module)
+            cached_total.append(time.perf_counter() - started)
+            load_only.append(loaded.deserialize_s)
+            assert loaded.cache_hit
+    os.environ.pop("LIGHTPROF_CACHE_DIR", None)
+    med = statistics.median
+    return med(compile_total), med(cached_total), med(compile_only), med(load_only)
+
+
+def epoch_cost(size: int = MiB, repeats: int = 200) -> dict[str, tuple[float, float]]:
+    """p50 op time with and without epoch interruption compiled in, for a SIMD and a scalar kernel."""
+    import ctypes
+
+    import wasmtime
+
+    from lightprof.measure.kernels.manifest import load_manifest
+    from lightprof.measure.kernels.sandbox import read_wasm
+
+    out: dict[str, tuple[float, float]] = {}
+    for name in ("sum_u8", "fnv1a32"):
+        wasm = read_wasm(load_manifest(KernelSpec(name=name, base_dir=REPO)))
+        timings = []
+        for epoch in (False, True):
+            config = wasmtime.Config()
+            config.epoch_interruption = epoch
+            eng = wasmtime.Engine(config)
+            store = wasmtime.Store(eng)
+            if epoch:
+                store.set_epoch_deadline(1 << 30)
+            instance = wasmtime.Instance(store, wasmtime.Module(eng, wasm), [])
+            memory = instance.exports(store)["memory"]
+            func = instance.exports(store)[name]
+            memory.grow(store, size // 65536 + 2)
+            base = ctypes.addressof(memory.data_ptr(store).contents)
+            ctypes.memmove(base + 65536, os.urandom(size), size)
+            samples = []
+            for _ in range(repeats):
+                started = time.perf_counter()
+                func(store, 65536, size)
+                samples.append(time.perf_counter() - started)
+            timings.append(statistics.median(samples))
+        out[name] = (timings[0], timings[1])
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--sizes", default=f"4096,{MiB}")
+    args = parser.parse_args()
+    sizes = tuple(int(s) for s in args.sizes.split(","))
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ["LIGHTPROF_CACHE_DIR"] = tmp
+        import platform
+
+        import wasmtime  # noqa: F401
+
+        from lightprof.measure.kernels.engine import wasmtime_version
+
+        print(f"lightprof kernels bench · wasmtime {wasmtime_version()} · Python {platform.python_version()} · "
+              f"{os.cpu_count()} cpus · {args.runs} runs per size\n")
+        results = measure_all(args.runs, sizes)
+    print_table(results)
+
+    print("\nCall overhead (empty payload, p50) and break-even payload size (Wasm e2e p50 <= fallback p50):")
+    for r in results:
+        if r.error:
+            continue
+        be = "never (fallback wins)" if r.break_even_bytes is None else f"{r.break_even_bytes} B"
+        print(f"  {r.name:<13} direct {us(r.call_overhead_s.p50)}  public {us(r.public_call_overhead_s.p50)}  "
+              f"break-even {be:<22} ({r.break_even_note})")
+
+    print("\nAcceptance figures")
+    by_name = {r.name: r for r in results}
+    sum_row = next((row for row in by_name["sum_u8"].sizes if row.size_bytes == MiB), None)
+    if sum_row and sum_row.numpy_s:
+        verdict = "PASS" if sum_row.wasm_e2e_s.p50 < sum_row.numpy_s.p50 else "FAIL"
+        print(f"  byte-sum SIMD at 1 MiB, marshaling + call included: {us(sum_row.wasm_e2e_s.p50).strip()} "
+              f"vs NumPy uint8 sum {us(sum_row.numpy_s.p50).strip()}  -> Wasm {sum_row.numpy_speedup:.2f}x "
+              f"faster [{verdict}] (copy in: {us(sum_row.marshal_s.p50).strip()}, op: "
+              f"{us(sum_row.wasm_op_s.p50).strip()})")
+    full_c, full_d, only_c, only_d = cache_vs_compile()
+    verdict = "PASS" if full_c / full_d >= 10 else "FAIL"
+    print(f"  second instantiation from disk cache: {us(full_d).strip()} vs compile {us(full_c).strip()} "
+          f"(load+instantiate) -> {full_c / full_d:.1f}x [{verdict}]; deserialize alone {us(only_d).strip()} "
+          f"vs compile alone {us(only_c).strip()} -> {only_c / only_d:.1f}x")
+    overheads = [r.call_overhead_s.p50 for r in results if r.call_overhead_s]
+    publics = [r.public_call_overhead_s.p50 for r in results if r.public_call_overhead_s]
+    print(f"  per-call overhead Python -> Wasm: direct path {us(statistics.median(overheads)).strip()}, "
+          f"public Func.__call__ {us(statistics.median(publics)).strip()} "
+          f"({statistics.median(publics) / statistics.median(overheads):.1f}x cheaper)")
+    for name, (plain, epoch) in epoch_cost().items():
+        print(f"  epoch interruption cost, {name} op at 1 MiB: {us(plain).strip()} without, "
+              f"{us(epoch).strip()} with (+{(epoch / plain - 1):.0%})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
