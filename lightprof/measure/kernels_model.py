@@ -35,6 +35,10 @@ class KernelSizeRow:
     fallback_ops_per_cpu_s: float | None = None
     numpy_bytes_per_cpu_s: float | None = None
     numpy_ops_per_cpu_s: float | None = None
+    # The raw runs (seconds), for distributions in the TUI and in reports.
+    wasm_e2e_samples_s: list[float] = field(default_factory=list)
+    fallback_samples_s: list[float] = field(default_factory=list)
+    numpy_samples_s: list[float] = field(default_factory=list)
 
 
 @dataclass

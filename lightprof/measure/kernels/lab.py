@@ -330,6 +330,9 @@ class _Lab:
             marshal_s=_summary(wasm.marshal),
             fallback_s=_summary(fallback.e2e),
             numpy_s=_summary(numpy.e2e) if numpy else None,
+            wasm_e2e_samples_s=[s / 1e9 for s in wasm.e2e],
+            fallback_samples_s=[s / 1e9 for s in fallback.e2e],
+            numpy_samples_s=[s / 1e9 for s in numpy.e2e] if numpy else [],
         )
         assert row.wasm_e2e_s and row.fallback_s and row.marshal_s
         wasm_p50 = row.wasm_e2e_s.p50
