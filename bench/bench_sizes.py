@@ -1,0 +1,212 @@
+"""Benchmark: lightprof's sizing against du -sb and tar -tvf on the same inputs.
+
+Generates, in a temporary folder, a docker-save image archive of about 1 GB (plain tar layers and,
+separately, the same layers gzip-compressed) and a folder of 100,000 small files, each also at 1/4
+and 1/2 of its size, then times (median of --repeat runs, page cache warm, each a fresh process so
+interpreter start-up counts as it does for du and tar):
+
+  image  lightprof (measure_image)  vs  tar -tvf on the archive, and a shell pipeline that lists
+         every layer (tar -xOf ARCHIVE LAYER | tar -tv[z]f -) - the same work lightprof does
+  folder lightprof raw size (measure_artifact, compression none)  vs  du -sb
+         and, reported apart, lightprof with compression = "gzip" (every byte read and deflated)
+
+It prints times, ratios, the cost per unit at each fraction (flat = linear) and lightprof's peak RSS
+(reading 1 GB must stream). Usage: python bench/bench_sizes.py [--size-gb 1] [--files 100000].
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import io
+import json
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+PY = sys.executable
+FRACTIONS = (0.25, 0.5, 1.0)
+
+_CHILD = r"""
+import json, resource, sys, time
+sys.path.insert(0, {repo!r})
+from pathlib import Path
+kind, path, compression = sys.argv[1], sys.argv[2], sys.argv[3]
+started = time.perf_counter()
+if kind == "image":
+    from lightprof.measure.images import measure_image
+    from lightprof.profile import ImageSpec
+    r = measure_image(ImageSpec(name="b", base_dir=Path("/"), path=path))
+    figures = {{"size": r.size_bytes, "stored": r.stored_bytes, "wasted": r.wasted_bytes, "files": r.files}}
+else:
+    from lightprof.measure.artifacts import measure_artifact
+    from lightprof.profile import ArtifactSpec
+    r = measure_artifact(ArtifactSpec(name="b", base_dir=Path("/"), path=path, compression=compression))
+    figures = {{"raw": r.raw_bytes, "counted": r.counted_bytes, "files": r.files}}
+assert r.error is None, r.error
+print(json.dumps({{"inner_s": time.perf_counter() - started, "figures": figures,
+                  "maxrss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}}))
+"""
+
+
+def _pool(seed: int) -> bytes:
+    """Half random, half text: layers that gzip to about 60% like real ones do, at a useful speed."""
+    rng = random.Random(seed)
+    text = b" ".join(str(rng.randint(0, 10**6)).encode() for _ in range(40_000))
+    unit = rng.randbytes(256 * 1024) + text
+    return (unit * (1 + (1 << 20) // len(unit)))[: 1 << 20] * 2
+
+
+def _layer_tar(path: Path, target_bytes: int, seed: int, *, whiteouts: tuple[str, ...] = ()) -> int:
+    """A layer tar of about target_bytes: files of 1 KiB..1 MiB under a few folders."""
+    rng = random.Random(seed)
+    pool = _pool(seed)
+    written = 0
+    with tarfile.open(path, "w") as tar:
+        for name in whiteouts:
+            folder, _, base = name.rpartition("/")
+            tar.addfile(tarfile.TarInfo(f"{folder}/.wh.{base}"))
+        i = 0
+        while written < target_bytes:
+            size = min(int(rng.lognormvariate(10.5, 1.5)), 1 << 20, target_bytes - written)
+            start = rng.randrange(0, len(pool) // 2)
+            info = tarfile.TarInfo(f"usr/share/l{seed}/d{i % 97}/f{i}.bin")
+            info.size = size
+            tar.addfile(info, io.BytesIO(pool[start:start + size]))
+            written += size
+            i += 1
+    return written
+
+
+def make_image(folder: Path, total_bytes: int, layers: int, *, compress: bool) -> Path:
+    """A classic docker save archive of `layers` layers, the last one deleting a file of the first."""
+    per_layer = total_bytes // layers
+    names: list[str] = []
+    archive = folder / f"image-{total_bytes // 10**6}MB-{'gzip' if compress else 'tar'}.tar"
+    with tarfile.open(archive, "w") as outer:
+        diff_ids = []
+        for i in range(layers):
+            layer = folder / f"layer{i}.tar"
+            whiteouts = ("usr/share/l0/d0/f0.bin",) if i == layers - 1 and i > 0 else ()
+            _layer_tar(layer, per_layer, i, whiteouts=whiteouts)
+            diff_ids.append(f"sha256:{i:064x}")
+            if compress:
+                with open(layer, "rb") as src, gzip.open(f"{layer}.gz", "wb", compresslevel=1) as dst:
+                    shutil.copyfileobj(src, dst, 1 << 20)
+                layer.unlink()
+                layer = Path(f"{layer}.gz")
+            name = f"{i:064x}/layer.tar"
+            outer.add(layer, arcname=name)
+            names.append(name)
+            layer.unlink()
+        config = json.dumps({"rootfs": {"type": "layers", "diff_ids": diff_ids},
+                             "history": [{"created_by": f"layer {i}"} for i in range(layers)]}).encode()
+        for member, data in (("config.json", config),
+                             ("manifest.json", json.dumps([{"Config": "config.json", "RepoTags": ["b:1"],
+                                                            "Layers": names}]).encode())):
+            info = tarfile.TarInfo(member)
+            info.size = len(data)
+            outer.addfile(info, io.BytesIO(data))
+    return archive
+
+
+def make_folder(folder: Path, files: int, seed: int) -> Path:
+    """`files` small files (100 B .. 4 KiB) in folders of 100."""
+    rng = random.Random(seed)
+    blob = rng.randbytes(8192)
+    root = folder / f"files-{files}"
+    for i in range(files):
+        if i % 100 == 0:
+            sub = root / f"d{i // 100:04d}"
+            sub.mkdir(parents=True)
+        size = rng.randint(100, 4096)
+        (sub / f"f{i}.txt").write_bytes(blob[:size])
+    return root
+
+
+def _time(argv: list[str] | str, repeat: int) -> tuple[float, str]:
+    """Median wall time of `argv` (a list, or a string for the shell) and its last stdout."""
+    shell = isinstance(argv, str)
+    times = []
+    out = ""
+    subprocess.run(argv, shell=shell, capture_output=True, check=True)  # warm the page cache
+    for _ in range(repeat):
+        started = time.perf_counter()
+        done = subprocess.run(argv, shell=shell, capture_output=True, text=True, check=True)
+        times.append(time.perf_counter() - started)
+        out = done.stdout
+    return statistics.median(times), out
+
+
+def _lightprof(kind: str, path: Path, repeat: int, compression: str = "none") -> tuple[float, dict]:
+    script = _CHILD.format(repo=str(REPO))
+    wall, out = _time([PY, "-c", script, kind, str(path), compression], repeat)
+    return wall, json.loads(out.strip().splitlines()[-1])
+
+
+def bench_images(folder: Path, size_gb: float, repeat: int) -> None:
+    print(f"\n## image archive (docker save, 4 layers at full size), median of {repeat}")
+    print(f"{'input':<26}{'lightprof':>10}{'(in-proc)':>10}{'tar -tvf':>10}{'tar|tar -tv':>12}{'÷tar|tar':>9}"
+          f"{'s per GB':>9}{'peak RSS':>10}  figures")
+    for compress in (False, True):
+        for fraction in FRACTIONS:
+            total = int(size_gb * 10**9 * fraction)
+            layers = max(1, round(4 * fraction))
+            archive = make_image(folder, total, layers, compress=compress)
+            ours, info = _lightprof("image", archive, repeat)
+            tar_list, _ = _time(["tar", "-tvf", str(archive)], repeat)
+            flag = "z" if compress else ""
+            with tarfile.open(archive) as outer:
+                layer_names = [m.name for m in outer.getmembers() if m.name.endswith("layer.tar")]
+            pipeline = " && ".join(f"tar -xOf {archive} {n} | tar -tv{flag}f - >/dev/null" for n in layer_names)
+            tar_pipe, _ = _time(pipeline, repeat)
+            label = f"{total / 1e9:.2f} GB {'gzip' if compress else 'tar'} layers"
+            gb = info["figures"]["size"] / 1e9
+            print(f"{label:<26}{ours:>9.2f}s{info['inner_s']:>9.2f}s{tar_list:>9.2f}s{tar_pipe:>11.2f}s"
+                  f"{ours / tar_pipe:>8.2f}x"
+                  f"{ours / gb:>8.2f}s{info['maxrss_kib'] / 1024:>8.0f}MiB  {info['figures']}")
+            archive.unlink()
+
+
+def bench_folders(folder: Path, files: int, repeat: int) -> None:
+    print(f"\n## folder of small files, median of {repeat}")
+    print(f"{'input':<18}{'lightprof raw':>14}{'(in-proc)':>10}{'du -sb':>9}{'÷du':>7}{'us/file':>9}"
+          f"{'gzip-counted':>14}{'peak RSS':>10}  figures")
+    for fraction in FRACTIONS:
+        n = int(files * fraction)
+        root = make_folder(folder, n, n)
+        ours, info = _lightprof("artifact", root, repeat)
+        du, du_out = _time(["du", "-sb", str(root)], repeat)
+        gz, gz_info = _lightprof("artifact", root, 1, compression="gzip")
+        print(f"{n:>7} files      {ours:>13.3f}s{info['inner_s']:>9.3f}s{du:>8.3f}s{ours / du:>6.2f}x"
+              f"{ours / n * 1e6:>8.1f}"
+              f"{gz:>13.2f}s{info['maxrss_kib'] / 1024:>8.0f}MiB  raw={info['figures']['raw']} "
+              f"gzip={gz_info['figures']['counted']} du={du_out.split()[0]}")
+        shutil.rmtree(root)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size-gb", type=float, default=1.0)
+    parser.add_argument("--files", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--only", choices=("images", "folders"))
+    args = parser.parse_args()
+    print(f"lightprof sizes bench · {os.cpu_count()} CPUs · Python {sys.version.split()[0]}")
+    with tempfile.TemporaryDirectory(prefix="lightprof-bench-") as tmp:
+        if args.only != "folders":
+            bench_images(Path(tmp), args.size_gb, args.repeat)
+        if args.only != "images":
+            bench_folders(Path(tmp), args.files, args.repeat)
+
+
+if __name__ == "__main__":
+    main()
