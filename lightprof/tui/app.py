@@ -145,6 +145,7 @@ class LightprofApp(App[int]):
         self._idle.set()
         self._worker: Worker[None] | None = None
         self._quit_armed = False
+        self._marks: list[tuple[str, str, str]] = []
         self._init_live()
 
     # ------------------------------------------------------------------ composition
@@ -233,18 +234,25 @@ class LightprofApp(App[int]):
         return {name: worst_verdict(v) for name, v in verdicts.items()}
 
     def _fill_subjects(self) -> None:
-        option_list = self.query_one("#subjects", OptionList)
+        """Show each subject with its mark; the list is rebuilt only when a mark changed."""
         verdicts = self._subject_verdicts()
-        highlighted = option_list.highlighted
-        option_list.clear_options()
+        marks: list[tuple[str, str, str]] = []
         for name, kind in self.subjects():
             live = self.live.get(name)
+            running = live is not None and live.running
+            marks.append((name, kind, "running" if running else verdicts.get(name, "pending")))
+        if marks == self._marks:
+            return
+        self._marks = marks
+        option_list = self.query_one("#subjects", OptionList)
+        highlighted = option_list.highlighted
+        option_list.clear_options()
+        for name, kind, state in marks:
             prompt = Text()
-            if live is not None and live.running:
+            if state == "running":
                 prompt.append("▶ ", style="bold cyan")
             else:
-                verdict = verdicts.get(name, "pending")
-                prompt.append(f"{VERDICT_MARK[verdict]} ", style=VERDICT_STYLE[verdict])
+                prompt.append(f"{VERDICT_MARK[state]} ", style=VERDICT_STYLE[state])
             prompt.append(name)
             if kind != "target":
                 prompt.append(f" {kind}", style="dim")

@@ -9,7 +9,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Sparkline, Static
 
 from lightprof.profile import TargetSpec
-from lightprof.tui.live import LiveTarget
+from lightprof.tui.live import LiveStats, LiveTarget
 from lightprof.tui.widgets import Histogram, ProgressLine
 from lightprof.units import format_duration
 
@@ -27,6 +27,8 @@ class ColdStartPane(VerticalScroll):
     ColdStartPane { padding: 0 1; scrollbar-size-vertical: 1; }
     ColdStartPane > * { width: 1fr; }
     ColdStartPane > .heading { color: $text-muted; text-style: bold; }
+    ColdStartPane #cs-title, ColdStartPane #cs-settings { height: 1; }
+    ColdStartPane #cs-stats { height: 3; }
     ColdStartPane #cs-series { height: 2; margin-bottom: 1; }
     ColdStartPane #cs-histogram { height: 1fr; min-height: 7; max-height: 16; }
     ColdStartPane #cs-failed { color: $text; }
@@ -43,24 +45,41 @@ class ColdStartPane(VerticalScroll):
         yield Sparkline([], id="cs-series")
         yield Static(id="cs-failed")
 
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._shown: dict[str, object] = {}
+
+    def _update(self, widget_id: str, key: object, content: object, layout: bool) -> None:
+        """Update a Static only when what it shows changed; fixed-height ones skip the layout
+        pass, which is what a refresh costs most while runs stream in."""
+        if self._shown.get(widget_id) == key:
+            return
+        self._shown[widget_id] = key
+        self.query_one(f"#{widget_id}", Static).update(content, layout=layout)  # type: ignore[arg-type]
+
     def show(self, live: LiveTarget | None, spec: TargetSpec | None = None) -> None:
         """Render `live`; `spec` (absent for a report) gives the session's runs/warm-ups/ready."""
         if live is None:
-            self.query_one("#cs-title", Static).update(Text("no target selected", style="dim"))
+            self._update("cs-title", None, Text("no target selected", style="dim"), False)
             return
         title = Text()
         title.append(live.name, style="bold")
         title.append(f"  {live.command}", style="dim")
-        self.query_one("#cs-title", Static).update(title)
-        self.query_one("#cs-settings", Static).update(self._settings(live, spec))
+        self._update("cs-title", title.plain, title, False)
+        settings = self._settings(live, spec)
+        self._update("cs-settings", settings.plain, settings, False)
         self._progress(live)
         summary = live.summary()
-        self.query_one("#cs-stats", Static).update(self._stats(live, summary))
+        failed = len(live.failed_runs)
+        self._update("cs-stats", (summary, failed), self._stats(live, summary), False)
         times = live.ready_times
-        marks = {"↑p50": summary.p50, "↑p95": summary.p95} if summary else {}
-        self.query_one("#cs-histogram", Histogram).set_values(times, marks)
-        self.query_one("#cs-series", Sparkline).data = times
-        self.query_one("#cs-failed", Static).update(self._failed(live))
+        if self._shown.get("times") != (live.name, len(times), len(live.runs)):
+            self._shown["times"] = (live.name, len(times), len(live.runs))
+            marks = {"↑p50": summary.p50, "↑p95": summary.p95} if summary else {}
+            self.query_one("#cs-histogram", Histogram).set_values(times, marks)
+            self.query_one("#cs-series", Sparkline).data = times
+        failed_text = self._failed(live)
+        self._update("cs-failed", failed_text.plain, failed_text, True)
 
     def _settings(self, live: LiveTarget, spec: TargetSpec | None) -> Text:
         text = Text()
@@ -87,10 +106,8 @@ class ColdStartPane(VerticalScroll):
             suffix = "runs · done"
         bar.set_progress(len(live.runs), total, suffix)
 
-    def _stats(self, live: LiveTarget, summary: object) -> Table | Text:
-        from lightprof.result import Summary
-
-        if not isinstance(summary, Summary):
+    def _stats(self, live: LiveTarget, summary: LiveStats | None) -> Table | Text:
+        if summary is None:
             return Text("no successful run yet", style="dim")
         grid = Table.grid(padding=(0, 3))
         for _ in range(3):

@@ -18,7 +18,8 @@ class MemoryPane(Vertical):
 
     DEFAULT_CSS = """
     MemoryPane { padding: 0 1; }
-    MemoryPane > .heading { color: $text-muted; text-style: bold; }
+    MemoryPane > .heading { color: $text-muted; text-style: bold; height: 1; }
+    MemoryPane #mem-figures { height: 1; }
     MemoryPane #mem-chart-row { height: 6; }
     MemoryPane #mem-axis { width: 11; height: 6; color: $text-muted; }
     MemoryPane #mem-chart { height: 6; }
@@ -55,16 +56,19 @@ class MemoryPane(Vertical):
             figures.append(f"{label} ", style="bold")
             figures.append(f"{value}   ")
         figures.rstrip()
-        self.query_one("#mem-figures", Static).update(figures)
+        # Fixed heights: these updates need no layout pass (the costly part of a refresh).
+        self.query_one("#mem-figures", Static).update(figures, layout=False)
         values = [rss for _t, rss in live.timeline]
         self.query_one("#mem-chart", Sparkline).data = values
         axis = ""
         if values:
             span = live.timeline[-1][0] - live.timeline[0][0]
             axis = f"{format_size(max(values))}\n\n\n\n{format_size(min(values))}\nspan {span:.2f} s"
-        self.query_one("#mem-axis", Static).update(axis)
+        self.query_one("#mem-axis", Static).update(axis, layout=False)
         count = len(live.processes)
-        self.query_one("#mem-proc-heading", Static).update(f"processes in the tree ({count})")
+        self.query_one("#mem-proc-heading", Static).update(
+            f"processes in the tree ({count})", layout=False
+        )
         self._update_processes(live)
 
     def _update_processes(self, live: LiveTarget) -> None:
