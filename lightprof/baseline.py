@@ -38,8 +38,14 @@ class Baseline:
         comparable = self.machine is not None and same_machine(self.machine, here)
         note = ""
         if not comparable:
-            other = f"{self.machine.cpu}, {self.machine.cores} cores, {self.machine.os}" if self.machine else "an unknown machine"
-            note = f"baseline {self.path.name} was taken on another machine ({other}); regressions were not checked against it"
+            if self.machine:
+                other = f"{self.machine.cpu}, {self.machine.cores} cores, {self.machine.os}"
+            else:
+                other = "an unknown machine"
+            note = (
+                f"baseline {self.path.name} was taken on another machine ({other}); "
+                "regressions were not checked against it"
+            )
         return BaselineRef(path=str(self.path), taken_at=self.taken_at, machine=self.machine,
                            lightprof=self.lightprof, comparable=comparable, note=note)
 
@@ -52,7 +58,9 @@ def load_baseline(profile: Profile) -> Baseline | None:
     try:
         data = tomllib.loads(path.read_text("utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ProfileError(f"{path}: not a readable lightprof baseline ({exc}); delete it or run --update-baseline") from None
+        raise ProfileError(
+            f"{path}: not a readable lightprof baseline ({exc}); delete it or run --update-baseline"
+        ) from None
     figures_raw = data.get("figures", {})
     figures: dict[str, dict[str, float]] = {}
     if not isinstance(figures_raw, dict):

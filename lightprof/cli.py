@@ -63,7 +63,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--update-baseline", action="store_true", help="write NAME.baseline.toml beside the profile from this run"
     )
-    parser.add_argument("--json", metavar="PATH", help="write the full JSON report (every sample) to PATH, or - for stdout")
+    parser.add_argument(
+        "--json", metavar="PATH", help="write the full JSON report (every sample) to PATH, or - for stdout"
+    )
     parser.add_argument("--markdown", metavar="PATH", help="write a Markdown report to PATH, or - for stdout")
     parser.add_argument("--junit", metavar="PATH", help="write JUnit XML (one testcase per budget) to PATH")
     parser.add_argument("--open", metavar="REPORT", help="browse a saved --json report in the UI (nothing is measured)")

@@ -341,7 +341,10 @@ def _parse_ready(v: _Validator, raw: Any, path: tuple[Any, ...]) -> ReadySpec:
     if mode == "http":
         url = v.string(table["http"], path + ("http",))
         if not re.match(r"^http://[^/\s:]+(:\d+)?(/\S*)?$", url):
-            raise v.fail(path + ("http",), f"'ready.http' must be an http:// URL such as http://127.0.0.1:3000/health, got {url!r}")
+            raise v.fail(
+                path + ("http",),
+                f"'ready.http' must be an http:// URL such as http://127.0.0.1:3000/health, got {url!r}",
+            )
         return ReadySpec(kind="http", url=url)
     pattern = v.string(table["stdout"], path + ("stdout",))
     try:
@@ -425,7 +428,9 @@ def _name(v: _Validator, table: Mapping[str, Any], path: tuple[Any, ...], seen: 
         raise v.fail(path, f"[[{kind}]] number {path[-1] + 1} has no 'name'")
     name = v.string(table["name"], path + ("name",))
     if name in seen:
-        raise v.fail(path + ("name",), f"name '{name}' is used twice; every target, artifact, image and kernel needs its own")
+        raise v.fail(
+            path + ("name",), f"name '{name}' is used twice; every target, artifact, image and kernel needs its own"
+        )
     seen.add(name)
     return name
 
@@ -460,9 +465,16 @@ def _validate(data: Mapping[str, Any], v: _Validator, *, name_hint: str) -> dict
         runs = settings.get("runs", 30)
         settings.setdefault("max_runs", max(runs, 2 * runs))
         if settings["max_runs"] < runs:
-            raise v.fail(path + ("max_runs",), f"target '{tname}': 'max_runs' ({settings['max_runs']}) must be at least 'runs' ({runs})")
+            raise v.fail(
+                path + ("max_runs",),
+                f"target '{tname}': 'max_runs' ({settings['max_runs']}) must be at least 'runs' ({runs})",
+            )
         if "hold" in raw and settings.get("ready", ReadySpec()).kind == "exit" and settings["hold"] > 0:
-            raise v.fail(path + ("hold",), f"target '{tname}': 'hold' needs a server ready mode (port, http or stdout); a target that is ready when it exits cannot be held")
+            raise v.fail(
+                path + ("hold",),
+                f"target '{tname}': 'hold' needs a server ready mode (port, http or stdout); "
+                "a target that is ready when it exits cannot be held",
+            )
         for metric in settings["budget"]:
             line = v.index.line_of(v.prefix + path + ("budget", metric))
             if line:
@@ -483,7 +495,9 @@ def _validate(data: Mapping[str, Any], v: _Validator, *, name_hint: str) -> dict
         if "compression" in raw:
             comp = v.string(raw["compression"], path + ("compression",))
             if comp not in COMPRESSIONS:
-                raise v.fail(path + ("compression",), f"'compression' must be one of {', '.join(COMPRESSIONS)}, got {comp!r}")
+                raise v.fail(
+                    path + ("compression",), f"'compression' must be one of {', '.join(COMPRESSIONS)}, got {comp!r}"
+                )
             fields["compression"] = comp
         if "budget" in raw:
             fields["budget"] = v.unit(parse_size, raw["budget"], path + ("budget",), positive=True)
@@ -500,7 +514,9 @@ def _validate(data: Mapping[str, Any], v: _Validator, *, name_hint: str) -> dict
         iname = _name(v, raw, path, seen, "image")
         fields = {"name": iname, "base_dir": v.base_dir, "tolerance": tolerance}
         if ("path" in raw) == ("image" in raw):
-            raise v.fail(path, f"image '{iname}' needs exactly one of 'path' (an archive or OCI layout) or 'image' (name:tag)")
+            raise v.fail(
+                path, f"image '{iname}' needs exactly one of 'path' (an archive or OCI layout) or 'image' (name:tag)"
+            )
         for key in ("path", "image"):
             if key in raw:
                 fields[key] = v.string(raw[key], path + (key,))
@@ -510,7 +526,9 @@ def _validate(data: Mapping[str, Any], v: _Validator, *, name_hint: str) -> dict
         if "efficiency_min" in raw:
             eff = v.unit(parse_ratio, raw["efficiency_min"], path + ("efficiency_min",))
             if eff > 1:
-                raise v.fail(path + ("efficiency_min",), f"'efficiency_min' must be at most 100%, got {raw['efficiency_min']!r}")
+                raise v.fail(
+                    path + ("efficiency_min",), f"'efficiency_min' must be at most 100%, got {raw['efficiency_min']!r}"
+                )
             fields["efficiency_min"] = eff
         if "top" in raw:
             fields["top"] = v.integer(raw["top"], path + ("top",), minimum=1, maximum=10_000)
@@ -529,7 +547,9 @@ def _validate(data: Mapping[str, Any], v: _Validator, *, name_hint: str) -> dict
         if "sizes" in raw:
             sizes = raw["sizes"]
             if not isinstance(sizes, list) or not sizes:
-                raise v.fail(path + ("sizes",), "'sizes' must be a non-empty array of sizes such as [\"4KiB\", \"1MiB\"]")
+                raise v.fail(
+                    path + ("sizes",), "'sizes' must be a non-empty array of sizes such as [\"4KiB\", \"1MiB\"]"
+                )
             fields["sizes"] = tuple(v.unit(parse_size, s, path + ("sizes",), positive=True) for s in sizes)
         if "justification" in raw:
             fields["justification"] = v.string(raw["justification"], path + ("justification",), empty_ok=True)
@@ -622,7 +642,9 @@ def data_dir(kind: str) -> Path:
 def embedded_default() -> Profile:
     """The default profile that ships inside the package; it measures what every machine has."""
     path = data_dir("profiles") / "default.toml"
-    return load_profile_text(path.read_text("utf-8"), label="<embedded default profile>", base_dir=Path.cwd(), origin="embedded")
+    return load_profile_text(
+        path.read_text("utf-8"), label="<embedded default profile>", base_dir=Path.cwd(), origin="embedded"
+    )
 
 
 def discover_profile(explicit: str | None = None, cwd: Path | None = None) -> Profile:

@@ -57,7 +57,8 @@ def _convert(tp: Any, data: Any) -> Any:
         args = typing.get_args(tp)
         if len(args) == 2 and args[1] is Ellipsis:
             return tuple(_convert(args[0], v) for v in data)
-        return tuple(_convert(a, v) for a, v in zip(args, data))
+        # Not strict: a list of another length is cut to the shorter one rather than raising.
+        return tuple(_convert(a, v) for a, v in zip(args, data, strict=False))
     if origin is dict:
         _key, val = typing.get_args(tp) or (Any, Any)
         return {k: _convert(val, v) for k, v in data.items()}

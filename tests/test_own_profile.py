@@ -13,7 +13,10 @@ PROFILES = Path(__file__).resolve().parent.parent / "profiles"
 def test_lightprofs_own_profile_holds(tmp_path: Path) -> None:
     report = tmp_path / "own.json"
     proc = subprocess.run(
-        [sys.executable, "-m", "lightprof", "--headless", "-p", str(PROFILES / "lightprof.toml"), "--json", str(report)],
+        [
+            sys.executable, "-m", "lightprof", "--headless",
+            "-p", str(PROFILES / "lightprof.toml"), "--json", str(report),
+        ],
         capture_output=True, text=True, cwd=PROFILES, timeout=240,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr

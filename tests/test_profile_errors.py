@@ -23,10 +23,13 @@ CASES = [
     ("unknown-target-key", "version = 1\n" + OK_TARGET + 'comand = "x"\n', ["unknown key 'comand'", "target"], 5),
     ("unknown-budget-key", "version = 1\n" + OK_TARGET + '[target.budget]\ncold_start_p96 = "1ms"\n',
      ["unknown key 'cold_start_p96'", "cold_start_p95"], 6),
-    ("empty-command-list", 'version = 1\n[[target]]\nname = "t"\ncommand = []\n', ["'command' must not be an empty array"], 4),
-    ("empty-command-string", 'version = 1\n[[target]]\nname = "t"\ncommand = "  "\n', ["'command' must not be empty"], 4),
+    ("empty-command-list", 'version = 1\n[[target]]\nname = "t"\ncommand = []\n',
+     ["'command' must not be an empty array"], 4),
+    ("empty-command-string", 'version = 1\n[[target]]\nname = "t"\ncommand = "  "\n',
+     ["'command' must not be empty"], 4),
     ("command-number", 'version = 1\n[[target]]\nname = "t"\ncommand = 5\n', ["'command' must be an array"], 4),
-    ("command-item-number", 'version = 1\n[[target]]\nname = "t"\ncommand = ["a", 1]\n', ["item 1 must be a string"], 4),
+    ("command-item-number", 'version = 1\n[[target]]\nname = "t"\ncommand = ["a", 1]\n',
+     ["item 1 must be a string"], 4),
     ("missing-command", 'version = 1\n[[target]]\nname = "t"\n', ["has no 'command'"], 2),
     ("missing-name", 'version = 1\n[[target]]\ncommand = ["true"]\n', ["has no 'name'"], 2),
     ("duplicate-name", "version = 1\n" + OK_TARGET + OK_TARGET, ["used twice"], 6),
@@ -38,27 +41,36 @@ CASES = [
     ("timeout-number", "version = 1\n" + OK_TARGET + "timeout = 10\n", ["timeout", "string with a unit"], 5),
     ("timeout-zero", "version = 1\n" + OK_TARGET + 'timeout = "0s"\n', ["timeout", "greater than zero"], 5),
     ("unknown-time-unit", "version = 1\n" + OK_TARGET + 'timeout = "10 minutes"\n', ["unknown time unit 'minutes'"], 5),
-    ("negative-size", "version = 1\n" + OK_TARGET + '[target.budget]\nrss_peak = "-5MB"\n', ["rss_peak", "negative"], 6),
-    ("unknown-size-unit", "version = 1\n" + OK_TARGET + '[target.budget]\nrss_peak = "5MiBs"\n', ["unknown size unit 'MiBs'"], 6),
+    ("negative-size", "version = 1\n" + OK_TARGET + '[target.budget]\nrss_peak = "-5MB"\n',
+     ["rss_peak", "negative"], 6),
+    ("unknown-size-unit", "version = 1\n" + OK_TARGET + '[target.budget]\nrss_peak = "5MiBs"\n',
+     ["unknown size unit 'MiBs'"], 6),
     ("ambiguous-KB", "version = 1\n" + OK_TARGET + '[target.budget]\nrss_peak = "500KB"\n', ["ambiguous", "KiB"], 6),
-    ("size-for-time", "version = 1\n" + OK_TARGET + '[target.budget]\ncold_start_p95 = "5MB"\n', ["unknown time unit 'MB'"], 6),
-    ("tolerance-no-percent", "version = 1\n[defaults]\ntolerance = \"10\"\n" + OK_TARGET, ["tolerance", "percentage"], 3),
+    ("size-for-time", "version = 1\n" + OK_TARGET + '[target.budget]\ncold_start_p95 = "5MB"\n',
+     ["unknown time unit 'MB'"], 6),
+    ("tolerance-no-percent", "version = 1\n[defaults]\ntolerance = \"10\"\n" + OK_TARGET,
+     ["tolerance", "percentage"], 3),
     ("unknown-default-key", "version = 1\n[defaults]\nrunz = 3\n" + OK_TARGET, ["unknown key 'runz'", "defaults"], 3),
     ("ready-bad-string", "version = 1\n" + OK_TARGET + 'ready = "listen"\n', ["'ready' must be \"exit\""], 5),
-    ("ready-two-modes", "version = 1\n" + OK_TARGET + 'ready = { port = 80, http = "http://x/" }\n', ["exactly one"], 5),
-    ("ready-port-range", "version = 1\n" + OK_TARGET + "ready = { port = 70000 }\n", ["port", "between 1 and 65535"], 5),
+    ("ready-two-modes", "version = 1\n" + OK_TARGET + 'ready = { port = 80, http = "http://x/" }\n',
+     ["exactly one"], 5),
+    ("ready-port-range", "version = 1\n" + OK_TARGET + "ready = { port = 70000 }\n",
+     ["port", "between 1 and 65535"], 5),
     ("ready-bad-url", "version = 1\n" + OK_TARGET + 'ready = { http = "ftp://x" }\n', ["http:// URL"], 5),
-    ("ready-bad-regex", "version = 1\n" + OK_TARGET + 'ready = { stdout = "(" }\n', ["not a valid regular expression"], 5),
+    ("ready-bad-regex", "version = 1\n" + OK_TARGET + 'ready = { stdout = "(" }\n',
+     ["not a valid regular expression"], 5),
     ("env-not-string", "version = 1\n" + OK_TARGET + "env = { A = 1 }\n", ["'env.A' must be a string"], 5),
     ("target-not-array", 'version = 1\n[target]\nname = "t"\ncommand = ["true"]\n', ["[[target]]"], 2),
     ("hold-on-exit-target", "version = 1\n" + OK_TARGET + 'hold = "1s"\n', ["'hold' needs a server ready mode"], 5),
-    ("max-runs-below-runs", "version = 1\n" + OK_TARGET + "runs = 10\nmax_runs = 5\n", ["max_runs", "at least 'runs'"], 6),
+    ("max-runs-below-runs", "version = 1\n" + OK_TARGET + "runs = 10\nmax_runs = 5\n",
+     ["max_runs", "at least 'runs'"], 6),
     ("artifact-no-path", 'version = 1\n[[artifact]]\nname = "a"\n', ["needs exactly one of 'path' or 'python_env'"], 2),
     ("artifact-bad-compression", 'version = 1\n[[artifact]]\nname = "a"\npath = "x"\ncompression = "lzma"\n',
      ["'compression' must be one of none, gzip, brotli"], 5),
     ("image-bad-efficiency", 'version = 1\n[[image]]\nname = "i"\npath = "x.tar"\nefficiency_min = "150%"\n',
      ["efficiency_min", "at most 100%"], 5),
-    ("kernel-empty-sizes", 'version = 1\n[[kernel]]\nname = "k"\nsizes = []\n', ["'sizes' must be a non-empty array"], 4),
+    ("kernel-empty-sizes", 'version = 1\n[[kernel]]\nname = "k"\nsizes = []\n',
+     ["'sizes' must be a non-empty array"], 4),
     ("sample-hz-too-high", "version = 1\n" + OK_TARGET + "sample_hz = 5000\n", ["sample_hz", "at most 1000"], 5),
 ]
 
@@ -89,20 +101,26 @@ def test_there_are_at_least_25_malformed_cases() -> None:
     assert len(CASES) >= 25
 
 
-def test_missing_profile_file_is_exit_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_missing_profile_file_is_exit_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.chdir(tmp_path)
     assert main(["--headless", "-p", "nope.toml"]) == 2
     assert "nope.toml: no such file" in capsys.readouterr().err
 
 
-def test_profile_that_is_a_folder_is_exit_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_profile_that_is_a_folder_is_exit_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.chdir(tmp_path)
     (tmp_path / "dir.toml").mkdir()
     assert main(["--headless", "-p", "dir.toml"]) == 2
     assert "is a folder" in capsys.readouterr().err
 
 
-def test_pyproject_error_names_its_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_pyproject_error_names_its_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.chdir(tmp_path)
     (tmp_path / "pyproject.toml").write_text(
         '[project]\nname = "x"\n\n[tool.lightprof]\nversion = 1\n\n[[tool.lightprof.target]]\nname = "t"\n'
@@ -115,7 +133,9 @@ def test_pyproject_error_names_its_line(tmp_path: Path, monkeypatch: pytest.Monk
 
 
 def test_unknown_option_is_exit_2_without_traceback(tmp_path: Path) -> None:
-    proc = subprocess.run([sys.executable, "-m", "lightprof", "--headles"], capture_output=True, text=True, cwd=tmp_path)
+    proc = subprocess.run(
+        [sys.executable, "-m", "lightprof", "--headles"], capture_output=True, text=True, cwd=tmp_path
+    )
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     assert "unrecognized arguments: --headles" in proc.stderr
@@ -123,7 +143,9 @@ def test_unknown_option_is_exit_2_without_traceback(tmp_path: Path) -> None:
 
 def test_bad_profile_in_subprocess_has_no_traceback(tmp_path: Path) -> None:
     (tmp_path / "lightprof.toml").write_text("version = 1\n[[target]]\nname = 3\n")
-    proc = subprocess.run([sys.executable, "-m", "lightprof", "--headless"], capture_output=True, text=True, cwd=tmp_path)
+    proc = subprocess.run(
+        [sys.executable, "-m", "lightprof", "--headless"], capture_output=True, text=True, cwd=tmp_path
+    )
     assert proc.returncode == 2
     assert proc.stderr.count("\n") == 1
     assert "lightprof.toml:3: 'target[0].name' must be a string, got an integer" in proc.stderr

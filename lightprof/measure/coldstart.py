@@ -186,10 +186,7 @@ def run_once(
             stop_tree(launched, 0.0, memory.seen, since=wall_start)
 
     assert end_ns is not None
-    if watch is not None:
-        tail = watch.tail()
-    else:
-        tail = spawner.stderr_tail()
+    tail = watch.tail() if watch is not None else spawner.stderr_tail()
     run = Run(
         warmup=warmup,
         ready_s=(ready_ns - t0) / 1e9 if ready_ns is not None and error is None else None,

@@ -144,7 +144,8 @@ class Spawner:
         self.env = {**os.environ, **env}
         self.capture_output = capture_output
         self._devnull = os.open(os.devnull, os.O_RDWR)
-        self._stderr_file = tempfile.TemporaryFile(prefix="lightprof-stderr-")
+        # Kept open for the Spawner's lifetime (every run's stderr goes here); close() releases it.
+        self._stderr_file = tempfile.TemporaryFile(prefix="lightprof-stderr-")  # noqa: SIM115
         self._use_popen = os.path.realpath(cwd) != os.path.realpath(os.getcwd())
         self._actions = [
             (os.POSIX_SPAWN_DUP2, self._devnull, 0),

@@ -24,13 +24,21 @@ def target_figures(spec: TargetSpec, result: TargetResult) -> list[Figure]:
                 # Too short-lived to sample, and ru_maxrss is polluted by lightprof's own RSS:
                 # the peak is at most that figure, which settles the budget only if it is below.
                 measured = memory.peak_rss_at_most_bytes
-                note = "at most this: the target ends before the first sample and its ru_maxrss includes lightprof's own RSS"
+                note = (
+                    "at most this: the target ends before the first sample "
+                    "and its ru_maxrss includes lightprof's own RSS"
+                )
                 if measured > limit:
                     measured = None
-                    note = "the target ends before the first sample; add hold or a server ready mode to measure its peak"
+                    note = (
+                        "the target ends before the first sample; add hold or a server ready mode to measure its peak"
+                    )
             figures.append(Figure(spec.name, metric, measured, limit, "bytes", tolerance=spec.tolerance, note=note))
         elif metric == "rss_steady":
             measured = memory.steady_rss_bytes if memory else None
-            note = "" if measured is not None or memory is None else "no samples after ready: set hold (e.g. \"1s\") on a server target"
+            if measured is not None or memory is None:
+                note = ""
+            else:
+                note = "no samples after ready: set hold (e.g. \"1s\") on a server target"
             figures.append(Figure(spec.name, metric, measured, limit, "bytes", tolerance=spec.tolerance, note=note))
     return figures

@@ -14,7 +14,9 @@ def _cell(text: str) -> str:
 
 
 def render_markdown(result: Result) -> str:
-    verdict = "passed" if result.exit_code == 0 else ("failed" if result.exit_code == 1 else "could not measure everything")
+    verdict = (
+        "passed" if result.exit_code == 0 else ("failed" if result.exit_code == 1 else "could not measure everything")
+    )
     out = [f"## lightprof: {result.profile.name} {verdict}", ""]
     out.append(f"lightprof {result.lightprof} on {result.machine.cpu}, {result.machine.cores} cores, "
                f"{result.machine.os}, Python {result.machine.python} · {result.started_at}")
@@ -35,7 +37,9 @@ def render_markdown(result: Result) -> str:
         for t in result.targets:
             s, m = t.cold_start_s, t.memory
             if t.error:
-                out.append(f"| {_cell(t.name)} | {_cell(t.ready)} | could not be measured: {_cell(t.error)} | | | | | | |")
+                out.append(
+                    f"| {_cell(t.name)} | {_cell(t.ready)} | could not be measured: {_cell(t.error)} | | | | | | |"
+                )
                 continue
             out.append(
                 f"| {_cell(t.name)} | {_cell(t.ready)} | {s.n if s else 0} | {format_duration(s.p50 if s else None)} | "

@@ -24,7 +24,10 @@ class ProgressLine:
             kind = "warm-up" if event.warmup else ("hold" if event.hold else "run")
             text = f"{event.target}: {kind} {event.index + 1}/{event.planned}"
         elif isinstance(event, RunFinished) and event.run.ready_s is not None:
-            text = f"{event.target}: run {event.run.index + 1}/{event.planned} ready in {format_duration(event.run.ready_s)}"
+            text = (
+                f"{event.target}: run {event.run.index + 1}/{event.planned} "
+                f"ready in {format_duration(event.run.ready_s)}"
+            )
         elif isinstance(event, Progress):
             count = f" {event.done}/{event.total}" if event.total else ""
             text = f"{event.subject}: {event.message}{count}"

@@ -18,7 +18,10 @@ def _pad(cells: list[str], widths: list[int]) -> str:
 
 
 def render_table(result: Result, *, colour: bool = False, unicode: bool = True) -> str:
-    lines = [f"lightprof {result.lightprof} · profile {result.profile.name} ({result.profile.path or result.profile.origin})"]
+    lines = [
+        f"lightprof {result.lightprof} · profile {result.profile.name} "
+        f"({result.profile.path or result.profile.origin})"
+    ]
     for target in result.targets:
         if target.error:
             lines.append(f"  {target.name}: could not be measured: {target.error}")
