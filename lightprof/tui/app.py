@@ -146,6 +146,10 @@ class LightprofApp(App[int]):
         self._worker: Worker[None] | None = None
         self._quit_armed = False
         self._marks: list[tuple[str, str, str]] = []
+        self._budget_keys_shown = False
+        # A calm UI, as py-spy top and btop are: no sliding tab underline, whose frames would
+        # compete with the samples for the CPU right after every tab switch.
+        self.animation_level = "none"
         self._init_live()
 
     # ------------------------------------------------------------------ composition
@@ -267,7 +271,12 @@ class LightprofApp(App[int]):
 
     def on_tabbed_content_tab_activated(self, _event: TabbedContent.TabActivated) -> None:
         self._layout_side()
-        self.refresh_bindings()
+        budget_keys = self._active_tab() == "tab-budgets"
+        if budget_keys != self._budget_keys_shown:
+            # The footer is rebuilt (a dozen widgets mounted) on every refresh_bindings: do it only
+            # when the keys on offer change, i.e. on entering or leaving the budgets tab.
+            self._budget_keys_shown = budget_keys
+            self.refresh_bindings()
         self._refresh_panes()
 
     def on_resize(self) -> None:

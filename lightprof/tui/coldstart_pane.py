@@ -6,11 +6,11 @@ from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
-from textual.widgets import Sparkline, Static
+from textual.widgets import Static
 
 from lightprof.profile import TargetSpec
 from lightprof.tui.live import LiveStats, LiveTarget
-from lightprof.tui.widgets import Histogram, ProgressLine
+from lightprof.tui.widgets import BarChart, Histogram, ProgressLine
 from lightprof.units import format_duration
 
 FAILED_SHOWN = 3
@@ -42,7 +42,7 @@ class ColdStartPane(VerticalScroll):
         yield Static("distribution (ready time)", classes="heading")
         yield Histogram(_ms, id="cs-histogram")
         yield Static("run by run", classes="heading")
-        yield Sparkline([], id="cs-series")
+        yield BarChart(id="cs-series")
         yield Static(id="cs-failed")
 
     def __init__(self, *, id: str | None = None) -> None:
@@ -77,7 +77,7 @@ class ColdStartPane(VerticalScroll):
             self._shown["times"] = (live.name, len(times), len(live.runs))
             marks = {"↑p50": summary.p50, "↑p95": summary.p95} if summary else {}
             self.query_one("#cs-histogram", Histogram).set_values(times, marks)
-            self.query_one("#cs-series", Sparkline).data = times
+            self.query_one("#cs-series", BarChart).data = times
         failed_text = self._failed(live)
         self._update("cs-failed", failed_text.plain, failed_text, True)
 

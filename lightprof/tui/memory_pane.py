@@ -5,9 +5,10 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import DataTable, Sparkline, Static
+from textual.widgets import DataTable, Static
 
 from lightprof.tui.live import LiveTarget
+from lightprof.tui.widgets import BarChart
 from lightprof.units import format_size
 
 COLUMNS = ("pid", "ppid", "RSS", "CPU%", "command")
@@ -31,7 +32,7 @@ class MemoryPane(Vertical):
         yield Static("resident memory of the whole tree (latest sampled run)", classes="heading")
         with Horizontal(id="mem-chart-row"):
             yield Static(id="mem-axis")
-            yield Sparkline([], id="mem-chart")
+            yield BarChart(id="mem-chart")
         yield Static("processes", id="mem-proc-heading", classes="heading")
         yield DataTable(id="mem-processes", cursor_type="row", zebra_stripes=False)
 
@@ -59,7 +60,7 @@ class MemoryPane(Vertical):
         # Fixed heights: these updates need no layout pass (the costly part of a refresh).
         self.query_one("#mem-figures", Static).update(figures, layout=False)
         values = [rss for _t, rss in live.timeline]
-        self.query_one("#mem-chart", Sparkline).data = values
+        self.query_one("#mem-chart", BarChart).data = values
         axis = ""
         if values:
             span = live.timeline[-1][0] - live.timeline[0][0]

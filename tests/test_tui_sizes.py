@@ -1,0 +1,184 @@
+"""The sizes pane driven by keys (Textual's Pilot): real files and a real image archive built here."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import io
+import random
+import time
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from textual.pilot import Pilot
+from textual.widgets import DataTable, Static
+
+from lightprof.profile import load_profile
+from lightprof.result import load_report
+from lightprof.tui.app import LightprofApp
+from lightprof.tui.sizes_pane import SizesPane
+from lightprof.units import format_size
+from tests.sizes_helpers import Layer, write_docker_save
+
+REPORT = Path(__file__).parent / "fixtures" / "report.json"
+WIDE = (120, 40)  # the pane shows its own list
+NARROW = (80, 24)  # the pane follows the app's subject list
+
+
+def run_async(test: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., None]:
+    """Run an async test in its own event loop (no pytest-asyncio needed)."""
+
+    @functools.wraps(test)
+    def wrapper(*args: Any, **kwargs: Any) -> None:
+        asyncio.run(test(*args, **kwargs))
+
+    return wrapper
+
+
+async def wait_until(pilot: Pilot, condition: Callable[[], bool], timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        await pilot.pause(0.05)
+
+
+def plain(app: LightprofApp, selector: str) -> str:
+    """What a Static shows, as plain text (its Rich renderable printed without colour)."""
+    console = Console(width=200, color_system=None, file=io.StringIO())
+    console.print(app.query_one(selector, Static).content)
+    return console.file.getvalue()  # type: ignore[attr-defined]
+
+
+def table_text(app: LightprofApp, selector: str = "#sizes-table") -> str:
+    table = app.query_one(selector, DataTable)
+    cells = [str(cell) for row in range(table.row_count) for cell in table.get_row_at(row)]
+    return "\n".join(cells)
+
+
+def write_project(tmp_path: Path) -> tuple[Path, int]:
+    """A profile with an artifact over files written here and an image archive built here."""
+    dist = tmp_path / "dist"
+    dist.mkdir()
+    rng = random.Random(7)
+    files = {"app.js": b"console.log('hello');\n" * 400, "kernel.wasm": rng.randbytes(3000), "a.css": b"a{}" * 50}
+    for name, data in files.items():
+        (dist / name).write_bytes(data)
+    layers = [
+        Layer(dirs=["etc", "bin"], files={"etc/config": rng.randbytes(100), "bin/app": rng.randbytes(5000)},
+              created_by="/bin/sh -c #(nop) ADD file:base in /"),
+        Layer(files={"bin/app": rng.randbytes(6000), "opt/tool/only-in-layer-two.bin": rng.randbytes(7777)},
+              created_by="COPY app /bin/app"),
+        Layer(whiteouts=["etc/config"], created_by="RUN rm /etc/config"),
+    ]
+    (tmp_path / "build").mkdir()
+    write_docker_save(tmp_path / "build" / "api.tar", layers)
+    (tmp_path / "lightprof.toml").write_text(
+        'version = 1\nname = "sizes"\n'
+        '[[artifact]]\nname = "bundle"\npath = "dist"\ncompression = "gzip"\nbudget = "150kB"\n'
+        '[[image]]\nname = "api-image"\npath = "build/api.tar"\nbudget = "1MB"\nwasted_max = "1kB"\n'
+    )
+    return tmp_path / "lightprof.toml", sum(len(data) for data in files.values())
+
+
+@run_async
+async def test_r_sizes_the_profile_and_a_layer_opens_to_its_files(tmp_path: Path) -> None:
+    profile, written = write_project(tmp_path)
+    app = LightprofApp(profile=load_profile(profile))
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.press("4")
+        pane = app.query_one(SizesPane)
+        await wait_until(pilot, lambda: app.focused is not None and pane in app.focused.ancestors)
+        assert "not measured yet · press r to size them" in plain(app, "#sizes-head")
+        assert pane.check_action("size", ()) is True
+
+        await pilot.press("r")
+        await wait_until(pilot, lambda: not pane.sizing and "api-image" in pane.images)
+        artifact = pane.artifacts["bundle"]
+        assert artifact.raw_bytes == written and artifact.files == 3
+        head = plain(app, "#sizes-head")
+        assert format_size(written, si=True) in head and "gzip" in head
+        assert "kernel.wasm" in table_text(app) and "◆ wasm" in table_text(app)
+        assert "size" in plain(app, "#sizes-budgets") and "pass" in plain(app, "#sizes-budgets")
+
+        await pilot.press("down")  # the pane's list: bundle → api-image
+        await wait_until(pilot, lambda: pane.selected == "api-image")
+        head = plain(app, "#sizes-head")
+        assert "docker-save" in head and "wasted" in head
+        assert "fail" in plain(app, "#sizes-budgets")  # wasted 11.1 kB over a 1 kB budget
+        assert "COPY app /bin/app" in table_text(app)
+
+        await pilot.press("enter", "down", "l")  # into the layers, second layer, open it
+        await wait_until(pilot, lambda: pane.view == "layer")
+        assert pane.layer_index == 1
+        assert "/opt/tool/only-in-layer-two.bin" in table_text(app)
+        assert "/etc/config" not in table_text(app)
+
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: pane.view == "layers")
+        assert "COPY app /bin/app" in table_text(app)
+
+
+@run_async
+async def test_in_a_narrow_terminal_the_pane_follows_the_app_subject_list(tmp_path: Path) -> None:
+    profile, written = write_project(tmp_path)
+    app = LightprofApp(profile=load_profile(profile))
+    async with app.run_test(size=NARROW) as pilot:
+        await pilot.press("4")
+        pane = app.query_one(SizesPane)
+        await wait_until(pilot, lambda: app.focused is app.query_one("#sizes-table"))
+        assert pane.has_class("narrow")
+        await pilot.press("r")
+        await wait_until(pilot, lambda: not pane.sizing and "bundle" in pane.artifacts)
+        assert pane.artifacts["bundle"].raw_bytes == written
+        await pilot.press("escape")  # up from the table: the app's subject list
+        assert app.focused is app.query_one("#subjects")
+        await pilot.press("down")
+        await wait_until(pilot, lambda: pane.selected == "api-image")
+        assert "/opt/tool" not in table_text(app) and "COPY app /bin/app" in table_text(app)
+
+
+@run_async
+async def test_unreadable_subjects_say_why_and_engine_images_are_left_to_headless(tmp_path: Path) -> None:
+    (tmp_path / "lightprof.toml").write_text(
+        'version = 1\nname = "odd"\n[[artifact]]\nname = "gone"\npath = "nowhere/app.js"\nbudget = "1kB"\n'
+        '[[image]]\nname = "remote"\nimage = "example/never-pulled:1"\n'
+    )
+    app = LightprofApp(profile=load_profile(tmp_path / "lightprof.toml"))
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.press("4")
+        pane = app.query_one(SizesPane)
+        await wait_until(pilot, lambda: app.focused is not None and pane in app.focused.ancestors)
+        await pilot.press("r")
+        await wait_until(pilot, lambda: not pane.sizing and "remote" in pane.skipped)
+        assert pane.artifacts["gone"].error
+        assert "could not be measured" in plain(app, "#sizes-head")
+        assert "unmeasured" in plain(app, "#sizes-budgets")
+        await pilot.press("down")
+        await wait_until(pilot, lambda: pane.selected == "remote")
+        assert "remote" not in pane.images  # saving it would start docker or podman: not from the TUI
+        assert "does not start docker or podman" in plain(app, "#sizes-head")
+
+
+@run_async
+async def test_a_saved_report_shows_the_image_waste_and_offers_no_sizing() -> None:
+    app = LightprofApp(report=load_report(REPORT))
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.press("4")
+        pane = app.query_one(SizesPane)
+        await wait_until(pilot, lambda: pane.selected == "bundle")
+        assert pane.check_action("size", ()) is False
+        await pilot.press("r")
+        assert not pane.sizing and not pane.sized_rows
+
+        await pilot.press("down", "down")
+        await wait_until(pilot, lambda: pane.selected == "api-image")
+        head = plain(app, "#sizes-head")
+        assert "wasted" in head and format_size(5_694_000, si=True) in head and "29.3%" in head
+        assert "efficiency" in head and "97.4%" in head and "estimate" in head
+        budgets = plain(app, "#sizes-budgets")
+        assert "wasted" in budgets and "fail" in budgets
+        # A 120-column terminal is tall enough for the wasted paths under the layers.
+        assert "/var/cache/debconf/templates.dat" in table_text(app, "#sizes-wasted")
