@@ -23,8 +23,7 @@ from lightprof.units import format_size
 from tests.sizes_helpers import Layer, write_docker_save
 
 REPORT = Path(__file__).parent / "fixtures" / "report.json"
-WIDE = (120, 40)  # the pane shows its own list
-NARROW = (80, 24)  # the pane follows the app's subject list
+SIZE = (120, 40)
 
 
 def run_async(test: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., None]:
@@ -87,12 +86,12 @@ def write_project(tmp_path: Path) -> tuple[Path, int]:
 async def test_r_sizes_the_profile_and_a_layer_opens_to_its_files(tmp_path: Path) -> None:
     profile, written = write_project(tmp_path)
     app = LightprofApp(profile=load_profile(profile))
-    async with app.run_test(size=WIDE) as pilot:
+    async with app.run_test(size=SIZE) as pilot:
         await pilot.press("4")
         pane = app.query_one(SizesPane)
-        await wait_until(pilot, lambda: app.focused is not None and pane in app.focused.ancestors)
+        await wait_until(pilot, lambda: pane.selected == "bundle")  # the first subject of the list
         assert "not measured yet · press r to size them" in plain(app, "#sizes-head")
-        assert pane.check_action("size", ()) is True
+        assert pane.check_action("run", ()) is True
 
         await pilot.press("r")
         await wait_until(pilot, lambda: not pane.sizing and "api-image" in pane.images)
@@ -103,7 +102,7 @@ async def test_r_sizes_the_profile_and_a_layer_opens_to_its_files(tmp_path: Path
         assert "kernel.wasm" in table_text(app) and "◆ wasm" in table_text(app)
         assert "size" in plain(app, "#sizes-budgets") and "pass" in plain(app, "#sizes-budgets")
 
-        await pilot.press("down")  # the pane's list: bundle → api-image
+        await pilot.press("down")  # the app's subject list: bundle → api-image
         await wait_until(pilot, lambda: pane.selected == "api-image")
         head = plain(app, "#sizes-head")
         assert "docker-save" in head and "wasted" in head
@@ -119,25 +118,26 @@ async def test_r_sizes_the_profile_and_a_layer_opens_to_its_files(tmp_path: Path
         await pilot.press("escape")
         await wait_until(pilot, lambda: pane.view == "layers")
         assert "COPY app /bin/app" in table_text(app)
+        await pilot.press("escape")  # up from the layers: back to the subject list
+        assert app.focused is app.query_one("#subjects")
 
 
 @run_async
-async def test_in_a_narrow_terminal_the_pane_follows_the_app_subject_list(tmp_path: Path) -> None:
-    profile, written = write_project(tmp_path)
+async def test_sized_subjects_are_judged_like_targets_in_the_subject_list_and_budgets(tmp_path: Path) -> None:
+    profile, _written = write_project(tmp_path)
     app = LightprofApp(profile=load_profile(profile))
-    async with app.run_test(size=NARROW) as pilot:
-        await pilot.press("4")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("4", "r")
         pane = app.query_one(SizesPane)
-        await wait_until(pilot, lambda: app.focused is app.query_one("#sizes-table"))
-        assert pane.has_class("narrow")
-        await pilot.press("r")
-        await wait_until(pilot, lambda: not pane.sizing and "bundle" in pane.artifacts)
-        assert pane.artifacts["bundle"].raw_bytes == written
-        await pilot.press("escape")  # up from the table: the app's subject list
-        assert app.focused is app.query_one("#subjects")
-        await pilot.press("down")
-        await wait_until(pilot, lambda: pane.selected == "api-image")
-        assert "/opt/tool" not in table_text(app) and "COPY app /bin/app" in table_text(app)
+        await wait_until(pilot, lambda: not pane.sizing and "api-image" in pane.images)
+        verdicts = {(row.subject, row.metric): row.verdict for row in app.rows}
+        assert verdicts[("bundle", "size")] == "pass"
+        assert verdicts[("api-image", "wasted_bytes")] == "fail"
+        # The bundle ships kernel.wasm and the profile has no [[kernel]]: the practice's rule fails it.
+        assert verdicts[("bundle", "wasm_kernel_sample")] == "fail"
+        assert app._subject_verdicts() == {"bundle": "fail", "api-image": "fail"}
+        await pilot.press("3")
+        assert app.query_one("#bud-table", DataTable).row_count == len(app.rows) >= 3
 
 
 @run_async
@@ -147,10 +147,10 @@ async def test_unreadable_subjects_say_why_and_engine_images_are_left_to_headles
         '[[image]]\nname = "remote"\nimage = "example/never-pulled:1"\n'
     )
     app = LightprofApp(profile=load_profile(tmp_path / "lightprof.toml"))
-    async with app.run_test(size=WIDE) as pilot:
+    async with app.run_test(size=SIZE) as pilot:
         await pilot.press("4")
         pane = app.query_one(SizesPane)
-        await wait_until(pilot, lambda: app.focused is not None and pane in app.focused.ancestors)
+        await wait_until(pilot, lambda: pane.selected == "gone")
         await pilot.press("r")
         await wait_until(pilot, lambda: not pane.sizing and "remote" in pane.skipped)
         assert pane.artifacts["gone"].error
@@ -165,20 +165,23 @@ async def test_unreadable_subjects_say_why_and_engine_images_are_left_to_headles
 @run_async
 async def test_a_saved_report_shows_the_image_waste_and_offers_no_sizing() -> None:
     app = LightprofApp(report=load_report(REPORT))
-    async with app.run_test(size=WIDE) as pilot:
+    async with app.run_test(size=SIZE) as pilot:
         await pilot.press("4")
         pane = app.query_one(SizesPane)
-        await wait_until(pilot, lambda: pane.selected == "bundle")
-        assert pane.check_action("size", ()) is False
+        # A target is selected: the overview lists every artifact and image.
+        await wait_until(pilot, lambda: pane.view == "overview")
+        assert [line for line in table_text(app).splitlines() if line in ("bundle", "deps", "api-image")] == [
+            "bundle", "deps", "api-image"]
+        assert pane.check_action("run", ()) is False
         await pilot.press("r")
-        assert not pane.sizing and not pane.sized_rows
+        assert not pane.sizing
 
-        await pilot.press("down", "down")
+        await pilot.press("down", "down", "down", "down")  # server → cli → bundle → deps → api-image
         await wait_until(pilot, lambda: pane.selected == "api-image")
         head = plain(app, "#sizes-head")
         assert "wasted" in head and format_size(5_694_000, si=True) in head and "29.3%" in head
         assert "efficiency" in head and "97.4%" in head and "estimate" in head
         budgets = plain(app, "#sizes-budgets")
         assert "wasted" in budgets and "fail" in budgets
-        # A 120-column terminal is tall enough for the wasted paths under the layers.
+        # A 40-row terminal is tall enough for the wasted paths under the layers.
         assert "/var/cache/debconf/templates.dat" in table_text(app, "#sizes-wasted")

@@ -25,6 +25,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Footer, OptionList, Static, TabbedContent, TabPane
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
@@ -36,14 +37,16 @@ from lightprof.result import BudgetRow, Result
 from lightprof.tui.budgets_pane import BudgetsPane
 from lightprof.tui.coldstart_pane import ColdStartPane
 from lightprof.tui.dialogs import EditBudgetScreen, HelpScreen, SessionSettings, SettingsScreen
+from lightprof.tui.kernels_pane import KernelsPane
 from lightprof.tui.live import LiveTarget, command_text
 from lightprof.tui.memory_pane import MemoryPane
+from lightprof.tui.sizes_pane import SizesPane
 from lightprof.tui.suggest import suggest_budgets
 from lightprof.tui.widgets import VERDICT_MARK, VERDICT_STYLE, worst_verdict
 
 REFRESH_S = 0.25  # at most 4 screen updates a second while samples stream in
 QUIT_WAIT_S = 15.0  # how long quitting waits for the engine to kill and reap a running target
-NARROW = 100  # below this many columns the budgets tab hides the subject list to fit its table
+NARROW = 100  # below this many columns the WIDE_TABS hide the subject list to fit their tables
 HEADROOM_STEP = 0.05
 
 
@@ -55,25 +58,14 @@ class _Failure:
     message: str
 
 
-def _extra_panes() -> list[tuple[str, str, type]]:
-    """Panes other issues add (sizes, kernels), mounted when their modules exist.
-
-    Contract: `lightprof/tui/sizes_pane.py` defines `SizesPane`, `kernels_pane.py` defines
-    `KernelsPane`; each is a widget built with no arguments with a `show_result(result)` method.
-    """
-    panes: list[tuple[str, str, type]] = []
-    for module, cls, title, pane_id in (
-        ("lightprof.tui.sizes_pane", "SizesPane", "Sizes", "tab-sizes"),
-        ("lightprof.tui.kernels_pane", "KernelsPane", "Kernels", "tab-kernels"),
-    ):
-        try:
-            mod = __import__(module, fromlist=[cls])
-        except ModuleNotFoundError:
-            continue
-        widget = getattr(mod, cls, None)
-        if widget is not None:
-            panes.append((title, pane_id, widget))
-    return panes
+# Panes that render a whole Result (sizes, kernels): (tab title, tab id, pane class). Each is built
+# with no arguments and has `show_result(result, selected)`, called at every redraw of its tab.
+EXTRA_PANES: tuple[tuple[str, str, type[Widget]], ...] = (
+    ("Sizes", "tab-sizes", SizesPane),
+    ("Kernels", "tab-kernels", KernelsPane),
+)
+# Tabs whose tables need the whole width: in a narrow terminal they hide the subject list.
+WIDE_TABS = ("tab-budgets", "tab-kernels")
 
 
 class LightprofApp(App[int]):
@@ -138,7 +130,7 @@ class LightprofApp(App[int]):
         self.baseline: Any = None
         self.result: Result | None = report
         self.save_path: Path | None = profile.path if profile else None
-        self.extra_panes = _extra_panes()
+        self.extra_panes = EXTRA_PANES
         self._events: deque[Event | _Failure] = deque()
         self._cancel = threading.Event()
         self._idle = threading.Event()
@@ -264,6 +256,18 @@ class LightprofApp(App[int]):
         if option_list.option_count:
             option_list.highlighted = highlighted if highlighted is not None else 0
 
+    def select_subject(self, name: str) -> None:
+        """Highlight `name` in the subject list (the panes follow it)."""
+        option_list = self.query_one("#subjects", OptionList)
+        with contextlib.suppress(Exception):  # OptionDoesNotExist: not a subject of this session
+            option_list.highlighted = option_list.get_option_index(name)
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        """Enter on a subject moves into the active pane's table, where the pane has one."""
+        pane = self._extra_pane(self._active_tab())
+        if event.option_list.id == "subjects" and pane is not None and hasattr(pane, "focus_detail"):
+            pane.focus_detail()
+
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         if event.option.id is not None and event.option.id != self.selected:
             self.selected = event.option.id
@@ -284,7 +288,7 @@ class LightprofApp(App[int]):
 
     def _layout_side(self) -> None:
         tabs = self.query_one("#tabs", TabbedContent)
-        narrow = self.size.width < NARROW and tabs.active == "tab-budgets"
+        narrow = self.size.width < NARROW and tabs.active in WIDE_TABS
         self.query_one("#side").set_class(narrow, "hidden")
         if not narrow and (self.focused is None or not self.focused.display):
             # A hidden subject list lost focus; give it back so arrows select subjects again.
@@ -302,11 +306,15 @@ class LightprofApp(App[int]):
         elif active == "tab-budgets":
             self.query_one(BudgetsPane).show(self.rows, self.headroom, self.status,
                                              not self.read_only)
-        elif self.result is not None:
-            for _title, pane_id, _widget in self.extra_panes:
-                if active == pane_id:
-                    pane = self.query_one(f"#{pane_id}", TabPane).children[0]
-                    pane.show_result(self.result)  # type: ignore[attr-defined]
+        else:
+            pane = self._extra_pane(active)
+            if pane is not None:
+                pane.show_result(self.result, self.selected)  # type: ignore[attr-defined]
+
+    def _extra_pane(self, tab_id: str) -> Widget | None:
+        if not any(tab_id == pane_id for _title, pane_id, _cls in self.extra_panes):
+            return None
+        return self.query_one(f"#{tab_id}", TabPane).children[0]
 
     # ------------------------------------------------------------------ engine events
 
@@ -343,6 +351,23 @@ class LightprofApp(App[int]):
         if event.result.error:
             self.notify(event.result.error, title=f"{event.target} not measured", severity="error")
 
+    def add_measured(self, artifacts: Iterable[Any] = (), images: Iterable[Any] = ()) -> None:
+        """Take artifacts and images a pane sized into the session's result and judge them, so
+        the subject list, the budgets tab and a saved baseline see them as they see targets."""
+        from lightprof.session import new_result
+
+        if self.read_only or self.profile is None:
+            return
+        if self.result is None:
+            self.result = new_result(self._session_profile())
+        for attr, new in (("artifacts", list(artifacts)), ("images", list(images))):
+            names = {item.name for item in new}
+            kept = [item for item in getattr(self.result, attr) if item.name not in names]
+            setattr(self.result, attr, kept + new)
+        self._rejudge()
+        self._fill_subjects()
+        self._refresh_panes()
+
     def _session_profile(self) -> Profile:
         """The profile with this session's specs and budgets, as the gate should judge it."""
         assert self.profile is not None
@@ -357,7 +382,8 @@ class LightprofApp(App[int]):
         if self.read_only or self.profile is None:
             return
         judged: list[BudgetRow] = []
-        if self.result is not None and self.result.targets:
+        if self.result is not None and (self.result.targets or self.result.artifacts
+                                        or self.result.images or self.result.kernels):
             from lightprof.session import judge
 
             judged = judge(self._session_profile(), self.result, self.baseline).budgets
@@ -405,6 +431,10 @@ class LightprofApp(App[int]):
         )
 
     def action_run(self) -> None:
+        pane = self._extra_pane(self._active_tab())
+        if pane is not None and hasattr(pane, "action_run"):
+            pane.action_run()  # r on the sizes or kernels tab measures what that pane shows
+            return
         if self.selected not in self.specs:
             self.notify("select a target to run", severity="warning")
             return

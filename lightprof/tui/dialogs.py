@@ -17,13 +17,16 @@ from lightprof.units import UnitError, parse_duration, parse_size
 HELP = """\
 [b]lightprof keys[/b]
 
-[b]r[/]  run the selected target      [b]R[/]  run every target
-[b]x[/]  stop the run (reaps the target's processes)
+[b]↑ ↓[/]  choose a subject           [b]enter[/]  into the pane's table (esc: back)
+[b]1 2 3 4 5[/]  cold start · memory · budgets · sizes · kernels
+[b]r[/]  run the selected target (sizes: size all · kernels: run the kernel)
+[b]R[/]  run every target             [b]x[/]  stop the run (reaps its processes)
 [b]+ -[/]  runs ±5 for this session   [b]o[/]  runs, warm-ups, ready mode
-[b]1 2 3[/]  cold start · memory · budgets (4, 5: more panes)
 [b]s[/]  suggest budgets (p95 and RSS + headroom)   [b][ ][/]  headroom −/+ 5%
 [b]e[/]  edit the selected budget     [b]b[/]  accept measurements as baseline
 [b]w[/]  write budgets to the profile (keeps comments)
+[dim]sizes:[/] [b]enter[/]/[b]l[/] open a layer  [b]w[/] wasted paths  [b]f[/] files/distributions
+[dim]kernels:[/] [b]s S[/] next/previous payload size
 [b]ctrl+p[/]  command palette   [b]?[/]  this help   [b]q[/] / [b]ctrl+c[/]  quit
 
 [dim]Press escape or ? to close.[/dim]"""

@@ -15,7 +15,7 @@ from typing import Any
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -48,8 +48,8 @@ class KernelsPane(Vertical):
     DEFAULT_CSS = """
     KernelsPane { padding: 0 1; }
     KernelsPane #kernels-body { height: 1fr; }
-    KernelsPane #kernels-list { width: 24; height: 1fr; }
-    KernelsPane #kernels-detail { width: 1fr; padding: 0 0 0 1; }
+    KernelsPane #kernels-list { width: 18; height: 1fr; }
+    KernelsPane #kernels-detail { width: 1fr; padding: 0 0 0 1; scrollbar-size-vertical: 1; }
     KernelsPane #kernels-sizes { height: 1; }
     KernelsPane #kernels-figures { height: auto; }
     KernelsPane .heading { color: $text-muted; text-style: bold; height: 1; }
@@ -66,11 +66,12 @@ class KernelsPane(Vertical):
         self.running: str | None = None
         self._cancel: threading.Event | None = None
         self._last_shown: Any = None
+        self._app_selected: str | None = None
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="kernels-body"):
             yield OptionList(id="kernels-list")
-            with Vertical(id="kernels-detail"):
+            with VerticalScroll(id="kernels-detail"):
                 yield Static(id="kernels-sizes")
                 yield Static(id="kernels-figures")
                 yield Static("Wasm end to end (copy in + call + read out)", classes="heading")
@@ -86,14 +87,22 @@ class KernelsPane(Vertical):
 
     # ------------------------------------------------------------------ data in
 
-    def show_result(self, result: Any) -> None:
-        """The app's contract: render the kernels of a `Result` (live or loaded)."""
+    def show_result(self, result: Any, selected: str | None = None) -> None:
+        """The app's contract: render the kernels of a `Result` (live, loaded or None), showing
+        the kernel `selected` in the app's subject list when it is one."""
         kernels = list(getattr(result, "kernels", []) or [])
         marker = [id(k) for k in kernels]
-        if marker == self._last_shown:
-            return  # called at every redraw: nothing new, nothing to do
-        self._last_shown = marker
-        self.show(kernels)
+        if marker != self._last_shown:
+            self._last_shown = marker
+            self.show(kernels)
+        if selected != self._app_selected:
+            self._app_selected = selected
+            if selected in self.order and selected != self.selected:
+                self.query_one("#kernels-list", OptionList).highlighted = self.order.index(selected)
+
+    def focus_detail(self) -> None:
+        """Enter on the app's subject list: move into the kernel list (r runs, s picks a size)."""
+        self.query_one("#kernels-list", OptionList).focus()
 
     def show(self, kernels: list[KernelResult]) -> None:
         """Show these results; built-in kernels not measured yet are listed to be run."""

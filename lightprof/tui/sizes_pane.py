@@ -1,19 +1,20 @@
 """The sizes pane: artifacts and images with their budgets; drill into an image's layers like dive.
 
-Left, the artifacts and images of the report (or of the profile, before they are sized) with the
-mark of their worst budget. Right, the selected one: its sizes and budgets, then one table — an
-artifact's largest files (or a Python environment's distributions), an image's layers. Enter on a
-layer opens the files it adds, largest first; escape goes back up (layer → layers → list).
+The pane follows the app's subject list: an artifact or image chosen there is shown here with its
+sizes and budgets, then one table — an artifact's largest files (or a Python environment's
+distributions), an image's layers. Enter on a layer opens the files it adds, largest first; escape
+goes back up (layer → layers → the subject list). With a target or kernel chosen, the table lists
+every artifact and image at a glance, and enter on a row selects it.
 
 In a profile session `r` sizes every artifact and image in a thread worker that calls the same
-engine functions as the headless gate (`measure_artifact`, `measure_image`) and judges them with
-the same gate; results come back through `call_from_thread` and are kept in the pane. Sizing reads
-files only: an image named by reference (`image = "name:tag"`) would need a docker/podman process
-to save it, so the pane leaves those to `--headless`.
+engine functions as the headless gate (`measure_artifact`, `measure_image`); the results go to the
+app (`add_measured`), which judges them with the same gate, so the subject list and the budgets
+tab mark them too. Sizing reads files only: an image named by reference (`image = "name:tag"`)
+would need a docker/podman process to save it, so the pane leaves those to `--headless`.
 
-The app calls `show_result` at every redraw (up to 4 Hz); it returns at once unless the result
-changed, and tables are refilled only when what they show changed (a new subject, view or width),
-never per redraw: adding DataTable rows is the expensive part of a Textual refresh.
+The app calls `show_result` at every redraw (up to 4 Hz); it returns at once unless the result or
+the selection changed, and tables are refilled only when what they show changed (a new subject,
+view or width), never per redraw: adding DataTable rows is the expensive part of a Textual refresh.
 """
 
 from __future__ import annotations
@@ -30,10 +31,9 @@ from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Vertical
 from textual.css.query import NoMatches
-from textual.widgets import DataTable, OptionList, Static
-from textual.widgets.option_list import Option
+from textual.widgets import DataTable, Static
 from textual.worker import Worker, WorkerState
 
 from lightprof.measure.sizes_model import ArtifactResult, ImageResult, LayerResult
@@ -43,8 +43,6 @@ from lightprof.tui.budgets_pane import compact
 from lightprof.tui.widgets import VERDICT_MARK, VERDICT_STYLE, ProgressLine, worst_verdict
 from lightprof.units import format_ratio, format_size
 
-LIST_WIDTH = 24
-WIDE = 90  # below this many pane columns the pane's own list hides: the app's subject list remains
 TALL = 34  # from this many pane rows an image shows its wasted paths under its layers
 BLOCKS = " ▏▎▍▌▋▊▉█"
 # Short names keep the budget table inside 55 columns (the detail's width in an 80-column terminal).
@@ -179,10 +177,10 @@ def _figures_grid(cells: Sequence[tuple[str, Text]]) -> Table:
 
 
 class SizesPane(Vertical):
-    """Artifact and image list on the left; sizes, budgets and a drill-down table on the right."""
+    """Sizes, budgets and a drill-down table of the artifact or image chosen in the subject list."""
 
     BINDINGS = [
-        Binding("r", "size", "size"),
+        Binding("r", "run", "size"),
         Binding("l", "open_layer", "files"),
         Binding("escape", "back", "back"),
         Binding("w", "toggle_wasted", "wasted"),
@@ -191,15 +189,12 @@ class SizesPane(Vertical):
 
     DEFAULT_CSS = """
     SizesPane { padding: 0 1; }
-    SizesPane #sizes-body { height: 1fr; }
-    SizesPane #sizes-list { width: 24; height: 1fr; }
-    SizesPane.narrow #sizes-list { display: none; }
-    SizesPane #sizes-detail { width: 1fr; padding: 0 0 0 1; }
-    SizesPane.narrow #sizes-detail { padding: 0; }
+    SizesPane #sizes-detail { height: 1fr; }
     SizesPane #sizes-head, SizesPane #sizes-budgets { height: auto; }
     SizesPane .heading { color: $text-muted; text-style: bold; height: 1; }
     SizesPane DataTable { height: 1fr; scrollbar-size-vertical: 1; }
     SizesPane.unsized #sizes-table, SizesPane.unsized #sizes-heading { display: none; }
+    SizesPane.overview #sizes-budgets { display: none; }
     SizesPane #sizes-wasted-heading, SizesPane #sizes-wasted { display: none; }
     SizesPane.tall.image #sizes-wasted-heading, SizesPane.tall.image #sizes-wasted { display: block; }
     SizesPane.tall.image #sizes-table { height: auto; max-height: 50%; }
@@ -211,17 +206,14 @@ class SizesPane(Vertical):
         self.artifacts: dict[str, ArtifactResult] = {}
         self.images: dict[str, ImageResult] = {}
         self.rows: list[BudgetRow] = []
-        self.sized_rows: dict[str, list[BudgetRow]] = {}  # judged by this pane after `r`
         self.skipped: dict[str, str] = {}  # subjects `r` leaves alone, with the reason
         self.names: list[tuple[str, str]] = []
-        self.selected: str | None = None
-        self.view = "files"
+        self.selected: str | None = None  # None: the overview of every artifact and image
+        self.view = "overview"
         self.layer_index: int | None = None
         self.sizing = False
         self._cancel: threading.Event | None = None
         self._last_shown: Any = None
-        self._app_selected: str | None = None
-        self._labels: list[tuple[str, str]] = []
         self._detail_key: Any = None
         self._table_key: Any = None
         self._wasted_key: Any = None
@@ -229,25 +221,19 @@ class SizesPane(Vertical):
         self._composed = False  # set in on_mount: children exist from then (is_mounted comes later)
 
     def compose(self) -> ComposeResult:
-        with Horizontal(id="sizes-body"):
-            yield OptionList(id="sizes-list")
-            with Vertical(id="sizes-detail"):
-                yield Static(id="sizes-head")
-                yield Static(id="sizes-budgets")
-                yield Static(id="sizes-heading", classes="heading")
-                yield DataTable(id="sizes-table", cursor_type="row", zebra_stripes=True)
-                yield Static(WASTED_HEADING, id="sizes-wasted-heading", classes="heading")
-                yield DataTable(id="sizes-wasted", cursor_type="row", zebra_stripes=True)
+        with Vertical(id="sizes-detail"):
+            yield Static(id="sizes-head")
+            yield Static(id="sizes-budgets")
+            yield Static(id="sizes-heading", classes="heading")
+            yield DataTable(id="sizes-table", cursor_type="row", zebra_stripes=True)
+            yield Static(WASTED_HEADING, id="sizes-wasted-heading", classes="heading")
+            yield DataTable(id="sizes-wasted", cursor_type="row", zebra_stripes=True)
         yield ProgressLine(id="sizes-progress")
 
     def on_mount(self) -> None:
         self._composed = True
         self._set_idle()
-        self._collect(getattr(self.app, "result", None))
-        self._refresh()
-        # In a profile session with nothing run yet the app has no result and never calls
-        # show_result; this cheap check keeps the pane on the subject chosen in the app's list.
-        self.set_interval(0.25, self._follow_app)
+        self.show_result(getattr(self.app, "result", None), getattr(self.app, "selected", None))
 
     # ------------------------------------------------------------------ data in
 
@@ -261,27 +247,24 @@ class SizesPane(Vertical):
             return []
         return [*profile.artifacts, *profile.images]
 
-    def show_result(self, result: Any) -> None:
-        """The app's contract: render the artifacts and images of a `Result` (live or loaded)."""
+    def show_result(self, result: Any, selected: str | None = None) -> None:
+        """The app's contract: render the artifacts and images of a `Result` (live, loaded or None
+        before anything was measured), showing `selected` when it names one of them."""
+        if not self._composed:
+            return
         artifacts = getattr(result, "artifacts", None) or []
         images = getattr(result, "images", None) or []
         budgets = getattr(result, "budgets", None) or []
         marker = (id(result), [id(a) for a in artifacts], [id(i) for i in images], id(budgets), len(budgets))
         if marker != self._last_shown:
             self._last_shown = marker
-            self._collect(result)
-            self._refresh()
-        self._follow_app()
-
-    def _collect(self, result: Any) -> None:
-        """Take the result's subjects; those this pane sized itself stay (they are newer)."""
-        for artifact in getattr(result, "artifacts", None) or []:
-            if artifact.name not in self.sized_rows:
-                self.artifacts[artifact.name] = artifact
-        for image in getattr(result, "images", None) or []:
-            if image.name not in self.sized_rows:
-                self.images[image.name] = image
-        self.rows = list(getattr(result, "budgets", None) or [])
+            self.artifacts = {a.name: a for a in artifacts}
+            self.images = {i.name: i for i in images}
+            self.rows = list(budgets)
+            self.names = self._subject_names()
+            self._detail_key = self._table_key = self._wasted_key = None  # everything may have changed
+        chosen = selected if selected in [name for name, _kind in self.names] else None
+        self._select(chosen)
 
     def _subject_names(self) -> list[tuple[str, str]]:
         """(name, kind) of the artifacts then the images: the profile's order, else the result's."""
@@ -306,8 +289,6 @@ class SizesPane(Vertical):
         return next((spec for spec in self._specs() if spec.name == name), None)
 
     def _budget_rows(self, name: str) -> list[BudgetRow]:
-        if name in self.sized_rows:
-            return _subject_rows(self.sized_rows[name], name)
         rows = _subject_rows(self.rows, name)
         if not rows and self._subject(name) is None:
             spec = self._spec(name)
@@ -322,99 +303,39 @@ class SizesPane(Vertical):
             return "unmeasured"
         return worst_verdict([row.verdict for row in self._budget_rows(name)])
 
-    # ------------------------------------------------------------------ list and selection
-
-    def _refresh(self) -> None:
-        if not self._composed:
-            return
-        self.names = self._subject_names()
-        labels = [(name, self._verdict(name)) for name, _kind in self.names]
-        listing = self.query_one("#sizes-list", OptionList)
-        if labels != self._labels:
-            self._labels = labels
-            listing.clear_options()
-            listing.add_options([Option(self._label(name, kind), id=name) for name, kind in self.names])
-        known = [name for name, _kind in self.names]
-        if self.selected not in known:
-            self._select(known[0] if known else None)
-        elif self.selected is not None:
-            listing.highlighted = known.index(self.selected)
-        self._render_detail()
-
-    def _label(self, name: str, kind: str) -> Text:
-        verdict = self._verdict(name)
-        text = Text()
-        text.append(f"{VERDICT_MARK.get(verdict, '·')} ", style=VERDICT_STYLE.get(verdict, "dim"))
-        text.append(name)
-        text.append(f" {kind}", style="dim")
-        return text
+    # ------------------------------------------------------------------ selection
 
     def _select(self, name: str | None, *, restart: bool = False) -> None:
-        """Show `name`; a new subject starts at its main table (files, distributions or layers)."""
+        """Show `name` (None: the overview); a new subject starts at its main table."""
         if name != self.selected or restart:
             self.selected = name
             subject = self._subject(name)
-            if isinstance(subject, ImageResult):
+            if name is None:
+                self.view = "overview"
+            elif isinstance(subject, ImageResult):
                 self.view = "layers"
             elif isinstance(subject, ArtifactResult) and subject.kind == "python_env" and subject.distributions:
                 self.view = "dists"
             else:
                 self.view = "files"
             self.layer_index = None
-        listing = self.query_one("#sizes-list", OptionList)
-        known = [n for n, _kind in self.names]
-        if name in known and listing.highlighted != known.index(name):
-            listing.highlighted = known.index(name)
         self._render_detail()
 
-    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
-        # Stopped here: the app would otherwise take it for its own subject list's selection.
-        event.stop()
-        if event.option.id is not None and event.option.id != self.selected:
-            self._select(event.option.id)
-
-    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        event.stop()
-        self.query_one("#sizes-table", DataTable).focus()
-
-    def _follow_app(self) -> None:
-        """Show the artifact or image the app's subject list selects (when it selects one)."""
-        if not self._composed or not all(node.display for node in self.ancestors_with_self):
-            return
-        chosen = getattr(self.app, "selected", None)
-        if chosen == self._app_selected:
-            return
-        self._app_selected = chosen
-        if chosen in [name for name, _kind in self.names] and chosen != self.selected:
-            self._select(chosen)
+    def focus_detail(self) -> None:
+        """Enter on the app's subject list: move into this pane's table to browse it."""
+        table = self.query_one("#sizes-table", DataTable)
+        if table.row_count:
+            table.focus()
 
     # ------------------------------------------------------------------ layout
 
     def on_resize(self, event: events.Resize) -> None:
-        self.set_class(event.size.width < WIDE, "narrow")
         self.set_class(event.size.height >= TALL, "tall")
         self._render_detail()
 
-    def on_show(self) -> None:
-        """Keys work as soon as the tab shows: the pane takes the focus (its list, else its table)."""
-        self._follow_app()
-        self.call_after_refresh(self._take_focus)
-
-    def _take_focus(self) -> None:
-        if not all(node.display for node in self.ancestors_with_self):
-            return  # the tab was left again before this ran
-        listing = self.query_one("#sizes-list", OptionList)
-        if self.has_class("narrow") or not listing.option_count:
-            self.query_one("#sizes-table", DataTable).focus()
-        else:
-            listing.focus()
-
     def _detail_width(self) -> int:
-        """Cells the tables can use: the pane minus its list (when shown), padding and scrollbar."""
-        width = self.size.width or 78
-        if not self.has_class("narrow"):
-            width -= LIST_WIDTH + 1
-        return max(30, width - 1)
+        """Cells the tables can use: the pane minus its padding and the table's scrollbar."""
+        return max(30, (self.size.width or 58) - 3)
 
     # ------------------------------------------------------------------ rendering
 
@@ -423,10 +344,14 @@ class SizesPane(Vertical):
             return
         subject = self._subject(self.selected)
         self.set_class(isinstance(subject, ImageResult) and subject.error is None, "image")
-        self.set_class(subject is None or subject.error is not None, "unsized")  # no table to show
+        unsized = self.selected is not None and (subject is None or subject.error is not None)
+        self.set_class(unsized or not self.names, "unsized")  # no table to show
+        self.set_class(self.view == "overview", "overview")
         rows = self._budget_rows(self.selected) if self.selected else []
         key = (self.selected, id(subject), self.view, self.layer_index, tuple(self.size), self.sizing,
                [(r.metric, r.verdict, r.measured, r.limit) for r in rows], self.selected in self.skipped)
+        if self.view == "overview":
+            key += (tuple((name, self._verdict(name)) for name, _kind in self.names),)
         if key != self._detail_key:
             self._detail_key = key
             self.query_one("#sizes-head", Static).update(self._head(subject))
@@ -439,7 +364,7 @@ class SizesPane(Vertical):
 
     def _refresh_keys(self) -> None:
         """Update the footer only when the keys on offer change: it is rebuilt at every call."""
-        keys = tuple(self.check_action(action, ()) for action in ("size", "open_layer", "toggle_wasted",
+        keys = tuple(self.check_action(action, ()) for action in ("run", "open_layer", "toggle_wasted",
                                                                    "toggle_files"))
         if keys != self._keys:
             self._keys = keys
@@ -447,8 +372,16 @@ class SizesPane(Vertical):
 
     def _head(self, subject: ArtifactResult | ImageResult | None) -> RenderableType:
         if self.selected is None:
-            return Text("no artifacts or images in this " + ("report" if self._read_only else "profile"),
+            if not self.names:
+                return Text("no artifacts or images in this " + ("report" if self._read_only else "profile"),
+                            style="dim")
+            artifacts = sum(1 for _name, kind in self.names if kind == "artifact")
+            title = Text()
+            title.append("sizes", style="bold")
+            title.append(f"  {artifacts} artifact(s) · {len(self.names) - artifacts} image(s)", style="dim")
+            hint = Text("pick one in the subject list, or enter on a row, to see its files or layers",
                         style="dim")
+            return Group(title, hint)
         if subject is None:
             return self._unsized_head()
         title = Text()
@@ -535,6 +468,8 @@ class SizesPane(Vertical):
 
     def _heading(self, subject: ArtifactResult | ImageResult | None) -> Text:
         text = Text()
+        if self.view == "overview":
+            return Text("artifacts and images · size: what the budget counts")
         if subject is None or subject.error:
             return text
         if isinstance(subject, ArtifactResult):
@@ -574,6 +509,9 @@ class SizesPane(Vertical):
         self._table_key = key
         table = self.query_one("#sizes-table", DataTable)
         table.clear(columns=True)
+        if self.view == "overview":
+            self._fill_overview(table, width)
+            return
         if subject is None or subject.error:
             return
         if isinstance(subject, ArtifactResult):
@@ -589,6 +527,37 @@ class SizesPane(Vertical):
             self._fill_wasted_rows(table, subject, width)
         else:
             self._fill_layers(table, subject, width)
+
+    def _fill_overview(self, table: DataTable, width: int) -> None:
+        """One row per artifact and image: the counted size, its budget and its verdict."""
+        rows = []
+        for name, kind in self.names:
+            subject = self._subject(name)
+            size_row = next((r for r in self._budget_rows(name) if r.metric == "size"), None)
+            if subject is None:
+                size, note = "—", self.skipped.get(name, "not sized yet")
+            elif subject.error:
+                size, note = "—", subject.error
+            elif isinstance(subject, ArtifactResult):
+                counted = "raw" if subject.compression == "none" else subject.compression
+                size, note = _size(subject.counted_bytes), f"{counted} · {subject.files:,} files"
+            else:
+                size, note = _size(subject.size_bytes), f"{len(subject.layers)} layers"
+                if subject.efficiency is not None:
+                    note += f" · efficiency {subject.efficiency:.1%}"
+            limit = compact(size_row.limit, "bytes", True) if size_row is not None else "—"
+            rows.append((name, kind, size, limit, note))
+        headers = ("", "subject", "kind", "size", "budget")
+        widths = [1] + [max([len(headers[c + 1])] + [len(row[c]) for row in rows]) for c in range(4)]
+        # Each column takes its width plus a cell of padding either side; the note takes the rest.
+        note_width = max(8, width - sum(w + 2 for w in widths) - 2)
+        for header in (*headers, "note"):
+            table.add_column(header, key=header or "mark")
+        for name, kind, size, limit, note in rows:
+            verdict = self._verdict(name)
+            table.add_row(Text(VERDICT_MARK.get(verdict, "·"), style=VERDICT_STYLE.get(verdict, "dim")),
+                          Text(name), Text(kind, style="dim"), _right(size), _right(limit, "dim"),
+                          Text(_fit_end(note, note_width), style="dim"), key=name)
 
     @staticmethod
     def _empty_layer(layer: LayerResult) -> str:
@@ -699,8 +668,15 @@ class SizesPane(Vertical):
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
-        if event.data_table.id == "sizes-table" and self.view == "layers":
+        if event.data_table.id != "sizes-table":
+            return
+        if self.view == "layers":
             self._open_layer(event.cursor_row)
+        elif self.view == "overview" and event.row_key.value is not None:
+            select = getattr(self.app, "select_subject", None)
+            if select is not None:
+                select(event.row_key.value)  # the app's list follows, and this pane with it
+                self.call_after_refresh(self.focus_detail)
 
     def action_open_layer(self) -> None:
         table = self.query_one("#sizes-table", DataTable)
@@ -718,7 +694,7 @@ class SizesPane(Vertical):
         table.move_cursor(row=0)
 
     def action_back(self) -> None:
-        """Up one level: a layer's files → the layers; a table → the subject list."""
+        """Up one level: a layer's files (or the wasted paths) → the layers; else the subject list."""
         table = self.query_one("#sizes-table", DataTable)
         if self.view in ("layer", "wasted"):
             layer = self.layer_index
@@ -728,11 +704,7 @@ class SizesPane(Vertical):
             if layer is not None and layer < table.row_count:
                 table.move_cursor(row=layer)
             return
-        listing = self.query_one("#sizes-list", OptionList)
-        if not self.has_class("narrow") and not listing.has_focus:
-            listing.focus()
-            return
-        with contextlib.suppress(NoMatches):  # the app's subject list, when there is one
+        with contextlib.suppress(NoMatches):  # the app's subject list
             self.app.query_one("#subjects").focus()
 
     def action_toggle_wasted(self) -> None:
@@ -752,7 +724,7 @@ class SizesPane(Vertical):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Offer only the keys that do something here (False hides them from the footer)."""
-        if action == "size":
+        if action == "run":
             return not self._read_only and bool(self._specs())
         if action == "open_layer":
             return self.view == "layers" and self._image() is not None
@@ -774,48 +746,42 @@ class SizesPane(Vertical):
         else:
             progress.set_idle("this profile has no [[artifact]] or [[image]]")
 
-    def action_size(self) -> None:
+    def action_run(self) -> None:
         """Size every artifact and image of the profile in a worker thread (never on the UI thread)."""
         if self._read_only or self.sizing:
             return
         specs = self._specs()
         if not specs:
             return
-        profile = self.app.profile  # type: ignore[attr-defined]
-        baseline = getattr(self.app, "baseline", None)
         self.sizing = True
         self._cancel = threading.Event()
         cancel = self._cancel
         self.query_one("#sizes-progress", ProgressLine).set_progress(0, len(specs), "sizing")
         self._render_detail()
-        self.run_worker(lambda: self._size_all(profile, specs, baseline, cancel), thread=True, exclusive=True,
+        self.run_worker(lambda: self._size_all(specs, cancel), thread=True, exclusive=True,
                         group="sizes-run", exit_on_error=False)
 
-    def _size_all(self, profile: Any, specs: list[ArtifactSpec | ImageSpec], baseline: Any,
-                  cancel: threading.Event) -> None:
-        """Worker thread: measure each subject, judge all sized so far, hand each result back."""
+    def _size_all(self, specs: list[ArtifactSpec | ImageSpec], cancel: threading.Event) -> None:
+        """Worker thread: measure each subject and hand it to the app, which judges it."""
         from lightprof.measure.artifacts import measure_artifact
         from lightprof.measure.images import measure_image
-        from lightprof.session import judge, new_result
 
         started = time.perf_counter()
-        session = new_result(profile)
+        sized = 0
         for done, spec in enumerate(specs):
             if cancel.is_set():
                 return
             self._to_ui(self._progress, done, len(specs), spec.name)
             if isinstance(spec, ArtifactSpec):
-                session.artifacts.append(measure_artifact(spec))
+                self._to_ui(self._sized, [measure_artifact(spec)], [])
             elif spec.path is None:
                 # Saving `image = "name:tag"` runs docker/podman: the TUI does not launch processes.
                 self._to_ui(self._skip, spec.name, f"read through an engine ({spec.image}): the TUI does not "
                             "start docker or podman; lightprof --headless sizes it")
                 continue
             else:
-                session.images.append(measure_image(spec))
-            judge(profile, session, baseline)
-            self._to_ui(self._sized, list(session.artifacts), list(session.images), list(session.budgets))
-        sized = len(session.artifacts) + len(session.images)
+                self._to_ui(self._sized, [], [measure_image(spec)])
+            sized += 1
         self._to_ui(self._finished, sized, len(specs) - sized, time.perf_counter() - started)
 
     def _to_ui(self, callback: Any, *args: Any) -> None:
@@ -830,17 +796,13 @@ class SizesPane(Vertical):
 
     def _skip(self, name: str, reason: str) -> None:
         self.skipped[name] = reason
-        self._refresh()
+        self._detail_key = self._table_key = None
+        self._render_detail()
 
-    def _sized(self, artifacts: list[ArtifactResult], images: list[ImageResult], rows: list[BudgetRow]) -> None:
-        for artifact in artifacts:
-            self.artifacts[artifact.name] = artifact
-            self.sized_rows[artifact.name] = rows
-        for image in images:
-            self.images[image.name] = image
-            self.sized_rows[image.name] = rows
-        self._refresh()
-        if self.selected in self.sized_rows:
+    def _sized(self, artifacts: list[ArtifactResult], images: list[ImageResult]) -> None:
+        """Results go to the app, which judges them and calls show_result with the new result."""
+        self.app.add_measured(artifacts=artifacts, images=images)  # type: ignore[attr-defined]
+        if self.selected in {s.name for s in (*artifacts, *images)}:
             self._select(self.selected, restart=True)  # a subject just sized starts at its main table
 
     def _finished(self, sized: int, skipped: int, seconds: float) -> None:
@@ -849,7 +811,8 @@ class SizesPane(Vertical):
         left = f" · {skipped} left to --headless" if skipped else ""
         self.query_one("#sizes-progress", ProgressLine).set_idle(
             f"sized {sized} subject(s) in {seconds:.1f} s{left} · r: size again")
-        self._refresh()
+        self._detail_key = None
+        self._render_detail()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """A worker that failed (a bug, not bad input: measures report that as `error`) ends sizing."""
@@ -859,7 +822,8 @@ class SizesPane(Vertical):
         self.sizing = False
         self.query_one("#sizes-progress", ProgressLine).set_idle(f"sizing failed: {worker.error}")
         self.notify(str(worker.error), title="sizing failed", severity="error")
-        self._refresh()
+        self._detail_key = None
+        self._render_detail()
 
     def on_unmount(self) -> None:
         if self._cancel is not None:
