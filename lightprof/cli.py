@@ -17,9 +17,7 @@ import sys
 from typing import NoReturn
 
 from lightprof import __version__
-from lightprof.errors import EXIT_INVALID, LightprofError
-
-EXIT_INTERRUPTED = 130
+from lightprof.errors import EXIT_INTERRUPTED, EXIT_INVALID, LightprofError
 
 DESCRIPTION = """\
 Profile lightweight execution: cold start (p50/p95 over repeated launches), whole-tree memory,

@@ -6,6 +6,7 @@ EXIT_OK = 0
 EXIT_BUDGET = 1
 EXIT_INVALID = 2
 EXIT_UNMEASURED = 3
+EXIT_INTERRUPTED = 130
 
 
 class LightprofError(Exception):

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -71,5 +73,58 @@ def test_lightprof_runs_an_adhoc_command_in_a_real_terminal(tmp_path: Path) -> N
         while tmux.alive() and time.monotonic() < deadline:
             time.sleep(0.1)
         assert not tmux.alive(), "lightprof did not quit on q"
+    finally:
+        tmux("kill-server", check=False)
+
+
+
+def _alive(marker: str) -> list[tuple[int, bytes]]:
+    """(pid, command line) of live processes whose command line holds `marker`."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes()
+            zombie = "\nState:\tZ" in (entry / "status").read_text()
+        except OSError:
+            continue
+        if marker.encode() in cmdline and not zombie:
+            found.append((int(entry.name), cmdline))
+    return found
+
+
+@pytest.mark.parametrize("how", ["terminal closed", "SIGTERM"])
+def test_lightprof_ends_with_its_targets_when_the_terminal_closes_or_on_sigterm(tmp_path: Path, how: str) -> None:
+    # The profile and the target's script carry a marker, so every process of this test is found.
+    marker = f"lightprof-hup-{uuid.uuid4().hex[:8]}"
+    script = tmp_path / f"{marker}.py"
+    script.write_text("import time\ntime.sleep(0.3)\n")
+    profile = tmp_path / f"{marker}.toml"
+    profile.write_text(
+        'version = 1\nname = "hup"\n[[target]]\nname = "slow"\n'
+        f"command = [{sys.executable!r}, {str(script)!r}]\nruns = 1000\nmax_runs = 1000\nwarmup = 0\n"
+    )
+    tmux = Tmux()
+    tmux("new-session", "-d", "-s", "ui", "-x", "120", "-y", "40",
+         f"cd {shlex.quote(str(tmp_path))} && PYTHONPATH={shlex.quote(str(REPO))} "
+         f"exec {shlex.quote(sys.executable)} -m lightprof -p {shlex.quote(str(profile))}")
+    try:
+        tmux.wait_for(lambda s: "press r to start runs" in s)
+        tmux("send-keys", "-t", "ui", "r")
+        deadline = time.monotonic() + 20
+        while not any(str(script).encode() in cmd for _pid, cmd in _alive(marker)):
+            assert time.monotonic() < deadline, "no target run started"
+            time.sleep(0.02)
+        ui = [pid for pid, cmd in _alive(marker) if b"-m\x00lightprof" in cmd]
+        assert len(ui) == 1
+        if how == "SIGTERM":
+            os.kill(ui[0], signal.SIGTERM)
+        else:
+            tmux("kill-server", check=False)  # the pty goes away: lightprof gets SIGHUP
+        deadline = time.monotonic() + 20
+        while _alive(marker) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert _alive(marker) == [], "lightprof or a target outlived the terminal"
     finally:
         tmux("kill-server", check=False)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import signal
 import threading
 from collections import deque
 from collections.abc import Iterable
@@ -30,7 +31,7 @@ from textual.widgets import Footer, OptionList, Static, TabbedContent, TabPane
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
-from lightprof.errors import LightprofError
+from lightprof.errors import EXIT_INTERRUPTED, LightprofError
 from lightprof.measure.events import Event, TargetFinished
 from lightprof.profile import TARGET_BUDGETS, TIME_BUDGETS, Profile, TargetSpec
 from lightprof.result import BudgetRow, Result
@@ -137,6 +138,7 @@ class LightprofApp(App[int]):
         self._idle.set()
         self._worker: Worker[None] | None = None
         self._quit_armed = False
+        self._exit_code: int | None = None  # set when a signal asks the app to end
         self._marks: list[tuple[str, str, str]] = []
         self._budget_keys_shown = False
         # A calm UI, as py-spy top and btop are: no sliding tab underline, whose frames would
@@ -202,6 +204,7 @@ class LightprofApp(App[int]):
         return text
 
     def on_mount(self) -> None:
+        self._quit_on_signals()
         if self.profile is not None and not self.read_only:
             self._load_baseline()
             self._rejudge()
@@ -516,7 +519,28 @@ class LightprofApp(App[int]):
             # Quitting goes on whatever the worker did (failed, timed out): it must not hang.
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self._worker.wait(), QUIT_WAIT_S)
-        self.exit(self.result.exit_code if self.read_only and self.result else 0)
+        if self._exit_code is not None:
+            self.exit(self._exit_code)
+        else:
+            self.exit(self.result.exit_code if self.read_only and self.result else 0)
+
+    def _quit_on_signals(self) -> None:
+        """SIGTERM, SIGHUP (the terminal went away) and SIGINT quit like q: the run is stopped and
+        reaped first, then the app exits with 130. Raising KeyboardInterrupt inside the event loop
+        instead would skip the driver's teardown and leave its input thread spinning forever."""
+        loop = asyncio.get_running_loop()
+        for name in ("SIGTERM", "SIGHUP", "SIGINT"):
+            signum = getattr(signal, name, None)
+            if signum is not None:
+                with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                    loop.add_signal_handler(signum, self._on_signal)
+
+    def _on_signal(self) -> None:
+        if self._exit_code is not None:
+            return  # already quitting
+        self._exit_code = EXIT_INTERRUPTED
+        self._quit_armed = True  # nobody may be there to answer "budgets not saved"
+        self.call_later(self.action_quit)
 
     def stop_measuring(self, timeout: float = QUIT_WAIT_S) -> bool:
         """Cancel any run and wait for the engine to reap it (for callers outside the loop)."""
@@ -678,9 +702,14 @@ def run_tui(profile: Profile | None = None, report: Result | None = None) -> int
 
         profile = discover_profile()
     app = LightprofApp(profile=profile, report=report)
+    # The app's event loop takes SIGTERM/SIGHUP/SIGINT while it runs and resets them when it
+    # closes; the CLI's handlers (unwind like Ctrl-C) must hold again for the clean-up below.
+    handlers = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)}
     try:
         code = app.run()
     finally:
+        for signum, handler in handlers.items():
+            signal.signal(signum, handler)
         # Whatever ended the app (a key, a signal, an exception), no target outlives it.
         app.stop_measuring()
     return int(code or 0)
