@@ -94,7 +94,7 @@ def _alive(marker: str) -> list[tuple[int, bytes]]:
     return found
 
 
-@pytest.mark.parametrize("how", ["terminal closed", "SIGTERM"])
+@pytest.mark.parametrize("how", ["terminal closed at first paint", "terminal closed", "SIGTERM"])
 def test_lightprof_ends_with_its_targets_when_the_terminal_closes_or_on_sigterm(tmp_path: Path, how: str) -> None:
     # The profile and the target's script carry a marker, so every process of this test is found.
     marker = f"lightprof-hup-{uuid.uuid4().hex[:8]}"
@@ -111,6 +111,13 @@ def test_lightprof_ends_with_its_targets_when_the_terminal_closes_or_on_sigterm(
          f"exec {shlex.quote(sys.executable)} -m lightprof -p {shlex.quote(str(profile))}")
     try:
         tmux.wait_for(lambda s: "press r to start runs" in s)
+        if how == "terminal closed at first paint":
+            tmux("kill-server", check=False)
+            deadline = time.monotonic() + 20
+            while _alive(marker) and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert _alive(marker) == [], "lightprof outlived the terminal"
+            return
         tmux("send-keys", "-t", "ui", "r")
         deadline = time.monotonic() + 20
         while not any(str(script).encode() in cmd for _pid, cmd in _alive(marker)):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import os
 import signal
 import threading
 from collections import deque
@@ -204,7 +205,8 @@ class LightprofApp(App[int]):
         return text
 
     def on_mount(self) -> None:
-        self._quit_on_signals()
+        if self._exit_code is not None:  # a signal came while the app was starting
+            self.call_later(self.action_quit)
         if self.profile is not None and not self.read_only:
             self._load_baseline()
             self._rejudge()
@@ -524,23 +526,31 @@ class LightprofApp(App[int]):
         else:
             self.exit(self.result.exit_code if self.read_only and self.result else 0)
 
-    def _quit_on_signals(self) -> None:
-        """SIGTERM, SIGHUP (the terminal went away) and SIGINT quit like q: the run is stopped and
-        reaped first, then the app exits with 130. Raising KeyboardInterrupt inside the event loop
-        instead would skip the driver's teardown and leave its input thread spinning forever."""
-        loop = asyncio.get_running_loop()
-        for name in ("SIGTERM", "SIGHUP", "SIGINT"):
-            signum = getattr(signal, name, None)
-            if signum is not None:
-                with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-                    loop.add_signal_handler(signum, self._on_signal)
+    def quit_on_signal(self, signum: int) -> None:
+        """SIGTERM or SIGINT: quit like q, with exit code 130. SIGHUP: the terminal is gone.
 
-    def _on_signal(self) -> None:
+        Called by the event loop (`loop.add_signal_handler`, see `run_tui`), never from inside a
+        signal handler: raising KeyboardInterrupt into Textual's code instead can stop it midway
+        through its writer queue or driver teardown and leave the process hanging for ever.
+        """
         if self._exit_code is not None:
             return  # already quitting
         self._exit_code = EXIT_INTERRUPTED
         self._quit_armed = True  # nobody may be there to answer "budgets not saved"
-        self.call_later(self.action_quit)
+        self._cancel.set()
+        if signum == getattr(signal, "SIGHUP", None):
+            # Textual cannot restore a terminal that is gone (its writes to it block for ever),
+            # so a thread of its own stops and reaps the run and ends the process.
+            threading.Thread(target=self._abandon_terminal, name="lightprof-hangup", daemon=True).start()
+        elif self.is_running:
+            self.call_later(self.action_quit)
+
+    def _abandon_terminal(self) -> None:
+        from lightprof.measure.process import sweep_descendants
+
+        self.stop_measuring()
+        sweep_descendants(since=None)
+        os._exit(EXIT_INTERRUPTED)
 
     def stop_measuring(self, timeout: float = QUIT_WAIT_S) -> bool:
         """Cancel any run and wait for the engine to reap it (for callers outside the loop)."""
@@ -702,11 +712,20 @@ def run_tui(profile: Profile | None = None, report: Result | None = None) -> int
 
         profile = discover_profile()
     app = LightprofApp(profile=profile, report=report)
-    # The app's event loop takes SIGTERM/SIGHUP/SIGINT while it runs and resets them when it
-    # closes; the CLI's handlers (unwind like Ctrl-C) must hold again for the clean-up below.
-    handlers = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)}
+    signals = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
+
+    async def run() -> int | None:
+        # The loop takes the signals before the app starts, so none can interrupt its start-up.
+        loop = asyncio.get_running_loop()
+        for signum in signals:
+            loop.add_signal_handler(signum, app.quit_on_signal, signum)
+        return await app.run_async()
+
+    # Closing the loop resets those signals to their defaults; the CLI's handlers (unwind like
+    # Ctrl-C) must hold again for the clean-up below.
+    handlers = {signum: signal.getsignal(signum) for signum in signals}
     try:
-        code = app.run()
+        code = asyncio.run(run())
     finally:
         for signum, handler in handlers.items():
             signal.signal(signum, handler)
