@@ -156,7 +156,8 @@ class Spawner:
 
     def prepare(self) -> None:
         """Reset per-run state; called before the timed window opens."""
-        if not self.capture_output:
+        # The target shares the file's offset: one fstat tells whether it wrote anything to clear.
+        if not self.capture_output and os.fstat(self._stderr_file.fileno()).st_size:
             self._stderr_file.seek(0)
             self._stderr_file.truncate()
 
@@ -273,6 +274,18 @@ def _create_time_lag() -> float:
         return 1.0
 
 
+def _has_children() -> bool:
+    """Whether lightprof has a child process, alive or a zombie (one syscall). With none, it has
+    no descendants either: orphans of a target are adopted by lightprof, the subreaper."""
+    try:
+        os.waitid(os.P_ALL, 0, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+    except ChildProcessError:
+        return False
+    except (AttributeError, OSError):  # no waitid (macOS): assume there may be some
+        return True
+    return True
+
+
 def sweep_descendants(
     *, since: float | None, extra: Mapping[int, float] | None = None, pgid: int | None = None
 ) -> list[int]:
@@ -286,6 +299,11 @@ def sweep_descendants(
     for pid, create_time in (extra or {}).items():
         if _kill(pid, create_time, signal.SIGKILL):
             killed.append(pid)
+    if not _has_children():
+        # Nothing left anywhere below lightprof: the usual case after a run, and the walk of /proc
+        # skipped here costs ~1 ms and slows the next spawn by ~0.15 ms (caches it evicts).
+        _reap_if_ours(killed)
+        return killed
     own_sid = os.getsid(0)
     threshold = (_started_at if since is None else since) - _create_time_lag()
     try:
