@@ -9,7 +9,8 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from lightprof.profile import TargetSpec
-from lightprof.tui.live import LiveStats, LiveTarget
+from lightprof.result import Summary
+from lightprof.tui.live import LiveTarget
 from lightprof.tui.widgets import BarChart, Histogram, ProgressLine
 from lightprof.units import format_duration
 
@@ -106,7 +107,7 @@ class ColdStartPane(VerticalScroll):
             suffix = "runs · done"
         bar.set_progress(len(live.runs), total, suffix)
 
-    def _stats(self, live: LiveTarget, summary: LiveStats | None) -> Table | Text:
+    def _stats(self, live: LiveTarget, summary: Summary | None) -> Table | Text:
         if summary is None:
             return Text("no successful run yet", style="dim")
         grid = Table.grid(padding=(0, 3))

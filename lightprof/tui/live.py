@@ -5,7 +5,6 @@ Plain data and pure functions (no Textual), so the panes only render and the tes
 
 from __future__ import annotations
 
-import statistics
 import time
 from dataclasses import dataclass, field
 
@@ -17,37 +16,7 @@ from lightprof.measure.events import (
     TargetFinished,
 )
 from lightprof.result import ProcessInfo, Run, Summary, TargetResult
-from lightprof.stats import count_outliers, percentile
-
-
-@dataclass(frozen=True)
-class LiveStats:
-    """The figures the cold-start pane shows. While runs stream in they are computed without the
-    confidence intervals of `stats.summarize`, whose cost grows with n² and would stall the UI
-    on long sessions; the engine's final Summary replaces them when the target finishes."""
-
-    n: int
-    failed: int
-    min: float
-    p50: float
-    p95: float
-    p99: float
-    max: float
-    stdev: float
-    outliers: int
-
-    @classmethod
-    def of_summary(cls, summary: Summary) -> LiveStats:
-        return cls(summary.n, summary.failed, summary.min, summary.p50, summary.p95, summary.p99,
-                   summary.max, summary.stdev, summary.outliers)
-
-    @classmethod
-    def of_values(cls, values: list[float], failed: int) -> LiveStats:
-        ordered = sorted(values)
-        stdev = statistics.stdev(ordered) if len(ordered) > 1 else 0.0
-        return cls(len(ordered), failed, ordered[0], percentile(ordered, 0.5),
-                   percentile(ordered, 0.95), percentile(ordered, 0.99), ordered[-1], stdev,
-                   count_outliers(ordered))
+from lightprof.stats import summarize
 
 
 @dataclass
@@ -71,7 +40,7 @@ class LiveTarget:
     steady_rss: int | None = None
     peak_rss_at_most: int | None = None
     result: TargetResult | None = None
-    _summary: LiveStats | None = None
+    _summary: Summary | None = None
     _summary_n: int = -1
 
     @classmethod
@@ -146,14 +115,14 @@ class LiveTarget:
     def ready_times(self) -> list[float]:
         return [r.ready_s for r in self.measured_runs if r.error is None and r.ready_s is not None]
 
-    def summary(self) -> LiveStats | None:
-        """The final summary when the target finished, else figures over the runs so far."""
+    def summary(self) -> Summary | None:
+        """The final summary when the target finished, else one over the runs so far."""
         if self.result is not None and self.result.cold_start_s is not None and not self.running:
-            return LiveStats.of_summary(self.result.cold_start_s)
+            return self.result.cold_start_s
         if len(self.runs) != self._summary_n:
             times = self.ready_times
             failed = len([r for r in self.measured_runs if r.error is not None])
-            self._summary = LiveStats.of_values(times, failed) if times else None
+            self._summary = summarize(times, failed=failed) if times else None
             self._summary_n = len(self.runs)
         return self._summary
 
