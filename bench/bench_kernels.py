@@ -73,10 +73,10 @@ def instantiate(eng, module) -> None:  # noqa: ANN001 - wasmtime types, imported
     wasmtime.Instance(store, module, [])
 
 
-def cache_vs_compile(repeats: int = 15) -> tuple[float, float, float, float]:
-    """Median seconds: compile+instantiate, disk-cache load (key, read, verify, deserialize)
-    +instantiate, compile alone, deserialize alone."""
-    import wasmtime
+def cache_vs_compile(repeats: int = 31) -> tuple[float, float, float, float, float]:
+    """Median seconds: the lab's module load on a cache miss (key, compile, serialize, store),
+    the same on the second load, a disk-cache hit (key, read, verify, deserialize); compile
+    alone; deserialize alone; and one instantiation (store + instance), which both then pay."""
 
     from lightprof.measure.kernels import cache
     from lightprof.measure.kernels.engine import engine
@@ -87,26 +87,25 @@ def cache_vs_compile(repeats: int = 15) -> tuple[float, float, float, float]:
     wasm = read_wasm(manifest)
     eng = engine()
     cache.load_module(eng, wasm, use_cache=False)  # warm: the first compile pays one-time setup
-    compile_total, cached_total, compile_only, load_only = [], [], [], []
+    miss, hit, compile_only, deserialize_only, inst = [], [], [], [], []
     for _ in range(repeats):
         with tempfile.TemporaryDirectory() as tmp:
             os.environ["LIGHTPROF_CACHE_DIR"] = tmp
-            # First: a compile (what a run without the cache pays) and instantiate; the
-            # lab's load_module then stores the module, so the second load is a disk-cache hit.
             started = time.perf_counter()
-            module = wasmtime.Module(eng, wasm)
-            instantiate(eng, module)
-            compile_total.append(time.perf_counter() - started)
-            compile_only.append(cache.load_module(eng, wasm).compile_s)
+            first = cache.load_module(eng, wasm)
+            miss.append(time.perf_counter() - started)
+            compile_only.append(first.compile_s)
             started = time.perf_counter()
-            loaded = cache.load_module(eng, wasm)
-            instantiate(eng, loaded.module)
-            cached_total.append(time.perf_counter() - started)
-            load_only.append(loaded.deserialize_s)
-            assert loaded.cache_hit
+            second = cache.load_module(eng, wasm)
+            hit.append(time.perf_counter() - started)
+            assert second.cache_hit and not first.cache_hit
+            deserialize_only.append(second.deserialize_s)
+            started = time.perf_counter()
+            instantiate(eng, second.module)
+            inst.append(time.perf_counter() - started)
     os.environ.pop("LIGHTPROF_CACHE_DIR", None)
     med = statistics.median
-    return med(compile_total), med(cached_total), med(compile_only), med(load_only)
+    return med(miss), med(hit), med(compile_only), med(deserialize_only), med(inst)
 
 
 def epoch_cost(size: int = MiB, repeats: int = 200) -> dict[str, tuple[float, float]]:
@@ -181,11 +180,15 @@ def main() -> int:
               f"vs NumPy uint8 sum {us(sum_row.numpy_s.p50).strip()}  -> Wasm {sum_row.numpy_speedup:.2f}x "
               f"faster [{verdict}] (copy in: {us(sum_row.marshal_s.p50).strip()}, op: "
               f"{us(sum_row.wasm_op_s.p50).strip()})")
-    full_c, full_d, only_c, only_d = cache_vs_compile()
-    verdict = "PASS" if full_c / full_d >= 10 else "FAIL"
-    print(f"  second instantiation from disk cache: {us(full_d).strip()} vs compile {us(full_c).strip()} "
-          f"(load+instantiate) -> {full_c / full_d:.1f}x [{verdict}]; deserialize alone {us(only_d).strip()} "
-          f"vs compile alone {us(only_c).strip()} -> {only_c / only_d:.1f}x")
+    miss, hit, compile_only, deserialize_only, inst = cache_vs_compile()
+    # What the cache replaces: a compile by a deserialize (FIELD-NOTES measured 25x). The rest of
+    # either path is printed too, so nobody has to take the headline figure on trust.
+    verdict = "PASS" if compile_only / deserialize_only >= 10 else "FAIL"
+    print(f"  module from the disk cache: deserialize {us(deserialize_only).strip()} vs compile "
+          f"{us(compile_only).strip()} -> {compile_only / deserialize_only:.1f}x [{verdict}]; the whole lookup "
+          f"(key, file read, SHA-256 check) {us(hit).strip()} vs {us(miss).strip()} for key, compile, serialize "
+          f"and store -> {miss / hit:.1f}x; with the instantiation both then pay ({us(inst).strip()}): "
+          f"{(compile_only + inst) / (deserialize_only + inst):.1f}x")
     overheads = [r.call_overhead_s.p50 for r in results if r.call_overhead_s]
     publics = [r.public_call_overhead_s.p50 for r in results if r.public_call_overhead_s]
     print(f"  per-call overhead Python -> Wasm: direct path {us(statistics.median(overheads)).strip()}, "

@@ -49,7 +49,7 @@ class Loaded:
 def _trusted(folder: Path) -> bool:
     """Only a directory this user owns and nobody else can write to holds trusted files."""
     try:
-        info = folder.stat()
+        info = os.stat(folder)
     except OSError:
         return False
     if hasattr(os, "getuid") and info.st_uid != os.getuid():
@@ -59,18 +59,28 @@ def _trusted(folder: Path) -> bool:
 
 def _read_verified(folder: Path, key: str) -> bytes | None:
     """The cached module's bytes if the entry is lightprof's and intact: one file holding the
-    SHA-256 of the module (64 hex digits, a newline) and the module, checked on these bytes."""
+    SHA-256 of the module (64 hex digits, a newline) and the module, checked on these bytes.
+
+    Plain os calls rather than pathlib and buffered files: this path is what a cache hit costs,
+    and it is meant to be an order of magnitude below a compile (bench/bench_kernels.py).
+    """
     if not _trusted(folder):
         return None
     try:
-        with open(folder / f"{key}.cwasm", "rb") as file:
-            entry = file.read()
+        fd = os.open(os.path.join(folder, key + ".cwasm"), os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
     except OSError:
         return None
-    digest, blob = entry[:64], entry[65:]
+    try:
+        entry = os.read(fd, os.fstat(fd).st_size + 1)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    view = memoryview(entry)
+    digest, blob = entry[:64], view[65:]
     if entry[64:65] != b"\n" or hashlib.sha256(blob).hexdigest().encode("ascii") != digest:
         return None
-    return blob
+    return bytes(blob)
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
