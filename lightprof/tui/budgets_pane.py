@@ -13,7 +13,9 @@ from lightprof.result import BudgetRow
 from lightprof.tui.widgets import VERDICT_MARK, VERDICT_STYLE
 from lightprof.units import format_ratio
 
-COLUMNS = ("subject", "metric", "limit", "measured", "baseline", "delta", "verdict")
+COLUMNS = ("mark", "subject", "metric", "limit", "measured", "baseline", "delta", "verdict")
+NARROW_COLUMNS = COLUMNS[:-1]  # the verdict's word goes first: its coloured mark leads the row
+WIDE = 90  # pane columns from which the verdict's word fits beside the figures
 MIB = 1024 * 1024
 
 
@@ -25,6 +27,8 @@ def compact(value: float | None, unit: str, si: bool = False) -> str:
     if value is None:
         return "—"
     if unit == "s":
+        if value < 1e-3:
+            return f"{value * 1e6:.3g}µs"
         return f"{value * 1e3:.3g}ms" if value < 1 else f"{value:.3g}s"
     if unit == "bytes":
         iec = (("GiB", 1024**3), ("MiB", MIB), ("KiB", 1024))
@@ -56,10 +60,13 @@ class BudgetsPane(Vertical):
         yield DataTable(id="bud-table", cursor_type="row", zebra_stripes=True)
         yield Static(id="bud-status")
 
-    def on_mount(self) -> None:
-        table = self.query_one("#bud-table", DataTable)
-        for column in COLUMNS:
-            table.add_column(column, key=column)
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._rows: Sequence[BudgetRow] = ()
+        self._columns: tuple[str, ...] = ()
+
+    def on_resize(self) -> None:
+        self._fill()
 
     def show(self, rows: Sequence[BudgetRow], headroom: float, status: str, editable: bool) -> None:
         head = Text()
@@ -70,35 +77,45 @@ class BudgetsPane(Vertical):
             head.append("budgets from a saved report (read-only)", style="dim")
         self.query_one("#bud-head", Static).update(head)
         self.query_one("#bud-status", Static).update(status)
+        self._rows = rows
+        self._fill()
+
+    def _fill(self) -> None:
+        rows = self._rows
         table = self.query_one("#bud-table", DataTable)
+        columns = COLUMNS if self.size.width >= WIDE else NARROW_COLUMNS
         keys = [row_key(r.subject, r.metric) for r in rows]
-        if keys != [k.value for k in table.rows]:
-            # The set of budgets changed (rare: a budget added); rebuild once, keeping the cursor.
+        if columns != self._columns or keys != [k.value for k in table.rows]:
+            # The columns or the set of budgets changed (rare); rebuild once, keeping the cursor.
             cursor = table.cursor_row
-            table.clear()
+            table.clear(columns=columns != self._columns)
+            if columns != self._columns:
+                self._columns = columns
+                for column in columns:
+                    table.add_column("" if column == "mark" else column, key=column)
             for key, row in zip(keys, rows, strict=True):
-                table.add_row(*self._cells(row), key=key)
+                table.add_row(*self._cells(row)[: len(columns)], key=key)
             if rows:
                 table.move_cursor(row=min(cursor, len(rows) - 1))
             return
         for key, row in zip(keys, rows, strict=True):
-            for column, cell in zip(COLUMNS, self._cells(row), strict=True):
+            for column, cell in zip(columns, self._cells(row), strict=False):
                 if table.get_cell(key, column) != cell:
                     table.update_cell(key, column, cell)
 
     @staticmethod
     def _cells(row: BudgetRow) -> tuple[str | Text, ...]:
         style = VERDICT_STYLE.get(row.verdict, "")
-        verdict = Text(f"{VERDICT_MARK.get(row.verdict, ' ')} {row.verdict}", style=style)
         si = row.kind != "target"
         return (
+            Text(VERDICT_MARK.get(row.verdict, " "), style=style),
             row.subject,
             row.metric,
             compact(row.limit, row.unit, si),
             Text(compact(row.measured, row.unit, si), style=style if row.verdict == "fail" else ""),
             compact(row.baseline, row.unit, si),
             format_ratio(row.delta),
-            verdict,
+            Text(row.verdict, style=style),
         )
 
     def selected(self) -> tuple[str, str] | None:
