@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import functools
-from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import Any
 
 import pytest
 from textual.app import App, ComposeResult
@@ -15,16 +12,7 @@ from textual.widgets import OptionList, Static
 from lightprof.measure.kernels_model import KernelResult, KernelSizeRow
 from lightprof.stats import summarize
 from lightprof.tui.kernels_pane import KernelsPane
-
-
-def run_async(test: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., None]:
-    """Run an async test in its own event loop (no pytest-asyncio needed)."""
-
-    @functools.wraps(test)
-    def wrapper(*args: Any, **kwargs: Any) -> None:
-        asyncio.run(test(*args, **kwargs))
-
-    return wrapper
+from tests.tui_support import run_async
 
 
 class _Host(App[None]):

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import functools
 import sys
 import time
 import uuid
-from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import Any
 
 import psutil
 import pytest
@@ -21,6 +18,7 @@ from lightprof.result import load_report
 from lightprof.tui.app import LightprofApp
 from lightprof.tui.coldstart_pane import ColdStartPane
 from lightprof.tui.widgets import ProgressLine
+from tests.tui_support import run_async, wait_until
 
 REPORT = Path(__file__).parent / "fixtures" / "report.json"
 SIZE = (120, 40)
@@ -34,22 +32,6 @@ TREE = (
 )
 
 
-def run_async(test: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., None]:
-    """Run an async test in its own event loop (no pytest-asyncio needed)."""
-
-    @functools.wraps(test)
-    def wrapper(*args: Any, **kwargs: Any) -> None:
-        asyncio.run(test(*args, **kwargs))
-
-    return wrapper
-
-
-async def wait_until(pilot: Pilot, condition: Callable[[], bool], timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        await pilot.pause(0.05)
 
 
 def marked(marker: str) -> list[psutil.Process]:

@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
-import functools
 import io
 import random
-import time
-from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import Any
 
 from rich.console import Console
-from textual.pilot import Pilot
 from textual.widgets import DataTable, Static
 
 from lightprof.profile import load_profile
@@ -21,27 +15,12 @@ from lightprof.tui.app import LightprofApp
 from lightprof.tui.sizes_pane import SizesPane
 from lightprof.units import format_size
 from tests.sizes_helpers import Layer, write_docker_save
+from tests.tui_support import run_async, wait_until
 
 REPORT = Path(__file__).parent / "fixtures" / "report.json"
 SIZE = (120, 40)
 
 
-def run_async(test: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., None]:
-    """Run an async test in its own event loop (no pytest-asyncio needed)."""
-
-    @functools.wraps(test)
-    def wrapper(*args: Any, **kwargs: Any) -> None:
-        asyncio.run(test(*args, **kwargs))
-
-    return wrapper
-
-
-async def wait_until(pilot: Pilot, condition: Callable[[], bool], timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        await pilot.pause(0.05)
 
 
 def plain(app: LightprofApp, selector: str) -> str:
