@@ -11,7 +11,7 @@ from pathlib import Path
 import psutil
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Input
+from textual.widgets import DataTable, Input, Static
 
 from lightprof.profile import adhoc_profile, load_profile
 from lightprof.result import load_report
@@ -200,3 +200,13 @@ async def test_a_saved_report_opens_read_only() -> None:
         assert table.row_count == len(load_report(REPORT).budgets)
         await pilot.press("s", "w")
         assert app.rows == load_report(REPORT).budgets
+
+
+@run_async
+async def test_every_pane_shows_its_subject_even_when_chosen_before_it_was_mounted() -> None:
+    # Hidden panes mount lazily after the first paint; a tab chosen at once must still be drawn.
+    for key, selector, expected in (("2", "#mem-figures", "steady"), ("4", "#sizes-heading", "artifacts and images")):
+        app = LightprofApp(report=load_report(REPORT))
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press(key)
+            await wait_until(pilot, lambda a=app, s=selector, e=expected: e in str(a.query_one(s, Static).content))

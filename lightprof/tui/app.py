@@ -26,6 +26,7 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
+from textual.lazy import Lazy
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, OptionList, Static, TabbedContent, TabPane
@@ -44,7 +45,7 @@ from lightprof.tui.live import LiveTarget, command_text
 from lightprof.tui.memory_pane import MemoryPane
 from lightprof.tui.sizes_pane import SizesPane
 from lightprof.tui.suggest import suggest_budgets
-from lightprof.tui.widgets import VERDICT_MARK, VERDICT_STYLE, worst_verdict
+from lightprof.tui.widgets import VERDICT_MARK, VERDICT_STYLE, PaneMounted, worst_verdict
 
 REFRESH_S = 0.25  # at most 4 screen updates a second while samples stream in
 QUIT_WAIT_S = 15.0  # how long quitting waits for the engine to kill and reap a running target
@@ -184,13 +185,15 @@ class LightprofApp(App[int]):
             with TabbedContent(id="tabs", initial="tab-coldstart"):
                 with TabPane("1 Cold start", id="tab-coldstart"):
                     yield ColdStartPane(id="coldstart")
+                # The hidden panes are mounted right after the first paint (Lazy): the first
+                # screen comes sooner, and a pane is there well before anyone can switch to it.
                 with TabPane("2 Memory", id="tab-memory"):
-                    yield MemoryPane(id="memory")
+                    yield Lazy(MemoryPane(id="memory"))
                 with TabPane("3 Budgets", id="tab-budgets"):
-                    yield BudgetsPane(id="budgets")
+                    yield Lazy(BudgetsPane(id="budgets"))
                 for number, (title, pane_id, widget) in enumerate(self.extra_panes, start=4):
                     with TabPane(f"{number} {title}", id=pane_id):
-                        yield widget()
+                        yield Lazy(widget())
         yield Footer()
 
     def _title(self) -> Text:
@@ -274,6 +277,8 @@ class LightprofApp(App[int]):
             pane.focus_detail()
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        if event.option_list.id != "subjects":
+            return  # a pane's own list (the kernels pane has one)
         if event.option.id is not None and event.option.id != self.selected:
             self.selected = event.option.id
             self._refresh_panes()
@@ -291,6 +296,9 @@ class LightprofApp(App[int]):
     def on_resize(self) -> None:
         self._layout_side()
 
+    def on_pane_mounted(self, _event: PaneMounted) -> None:
+        self._refresh_panes()
+
     def _layout_side(self) -> None:
         tabs = self.query_one("#tabs", TabbedContent)
         narrow = self.size.width < NARROW and tabs.active in WIDE_TABS
@@ -301,6 +309,10 @@ class LightprofApp(App[int]):
 
     def _refresh_panes(self) -> None:
         """Render the visible pane only: hidden panes are rendered when they are shown."""
+        with contextlib.suppress(NoMatches):  # a pane not mounted yet (Lazy) is drawn once it is
+            self._refresh_active_pane()
+
+    def _refresh_active_pane(self) -> None:
         active = self.query_one("#tabs", TabbedContent).active
         live = self.live.get(self.selected or "")
         if active == "tab-coldstart":
@@ -319,7 +331,8 @@ class LightprofApp(App[int]):
     def _extra_pane(self, tab_id: str) -> Widget | None:
         if not any(tab_id == pane_id for _title, pane_id, _cls in self.extra_panes):
             return None
-        return self.query_one(f"#{tab_id}", TabPane).children[0]
+        pane = self.query_one(f"#{tab_id}", TabPane).children[0]
+        return None if isinstance(pane, Lazy) else pane  # not mounted yet
 
     # ------------------------------------------------------------------ engine events
 

@@ -10,7 +10,7 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
 from lightprof.result import BudgetRow
-from lightprof.tui.widgets import VERDICT_MARK, VERDICT_STYLE
+from lightprof.tui.widgets import VERDICT_MARK, VERDICT_STYLE, PaneMounted
 from lightprof.units import format_ratio
 
 COLUMNS = ("mark", "subject", "metric", "limit", "measured", "baseline", "delta", "verdict")
@@ -64,6 +64,9 @@ class BudgetsPane(Vertical):
         super().__init__(id=id)
         self._rows: Sequence[BudgetRow] = ()
         self._columns: tuple[str, ...] = ()
+
+    def on_mount(self) -> None:
+        self.post_message(PaneMounted())
 
     def on_resize(self) -> None:
         self._fill()

@@ -21,7 +21,7 @@ from textual.widgets.option_list import Option
 
 from lightprof.measure.events import Event, Progress
 from lightprof.measure.kernels_model import KernelResult, KernelSizeRow
-from lightprof.tui.widgets import Histogram, ProgressLine
+from lightprof.tui.widgets import Histogram, PaneMounted, ProgressLine
 from lightprof.units import format_duration, format_size
 
 INTERACTIVE_SIZES = (64, 4096, 65536, 1 << 20)
@@ -81,6 +81,7 @@ class KernelsPane(Vertical):
                 yield ProgressLine(id="kernels-progress")
 
     def on_mount(self) -> None:
+        self.post_message(PaneMounted())
         self.query_one("#kernels-progress", ProgressLine).set_idle("r: run the selected kernel · s: next size")
         if not self.order:
             self.show([])

@@ -8,7 +8,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Static
 
 from lightprof.tui.live import LiveTarget
-from lightprof.tui.widgets import BarChart
+from lightprof.tui.widgets import BarChart, PaneMounted
 from lightprof.units import format_size
 
 COLUMNS = ("pid", "ppid", "RSS", "CPU%", "command")
@@ -37,6 +37,7 @@ class MemoryPane(Vertical):
         yield DataTable(id="mem-processes", cursor_type="row", zebra_stripes=False)
 
     def on_mount(self) -> None:
+        self.post_message(PaneMounted())
         table = self.query_one("#mem-processes", DataTable)
         for column in COLUMNS:
             table.add_column(column, key=column)

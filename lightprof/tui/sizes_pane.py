@@ -40,7 +40,7 @@ from lightprof.measure.sizes_model import ArtifactResult, ImageResult, LayerResu
 from lightprof.profile import ArtifactSpec, ImageSpec
 from lightprof.result import BudgetRow
 from lightprof.tui.budgets_pane import compact
-from lightprof.tui.widgets import VERDICT_MARK, VERDICT_STYLE, ProgressLine, worst_verdict
+from lightprof.tui.widgets import VERDICT_MARK, VERDICT_STYLE, PaneMounted, ProgressLine, worst_verdict
 from lightprof.units import format_ratio, format_size
 
 TALL = 34  # from this many pane rows an image shows its wasted paths under its layers
@@ -231,6 +231,7 @@ class SizesPane(Vertical):
         yield ProgressLine(id="sizes-progress")
 
     def on_mount(self) -> None:
+        self.post_message(PaneMounted())
         self._composed = True
         self._set_idle()
         self.show_result(getattr(self.app, "result", None), getattr(self.app, "selected", None))

@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual.message import Message
 from textual.strip import Strip
 from textual.widget import Widget
 
@@ -27,6 +28,11 @@ VERDICT_MARK = {"pass": "✓", "fail": "✗", "regression": "▲", "unmeasured":
 VERDICT_ORDER = ("fail", "regression", "unmeasured", "pass", "pending")
 
 BLOCKS = " ▁▂▃▄▅▆▇█"
+
+
+class PaneMounted(Message):
+    """A pane mounted (the app mounts hidden panes lazily, after the first paint): the app draws
+    it then, in case its tab was chosen before it was there."""
 
 
 def worst_verdict(verdicts: Sequence[str]) -> str:
