@@ -9,7 +9,6 @@ computed and the others only while the artifact is small enough for them to be c
 from __future__ import annotations
 
 import glob
-import heapq
 import os
 import stat
 import time
@@ -22,6 +21,7 @@ from lightprof.measure import compress
 from lightprof.measure.figures import Figure
 from lightprof.measure.pyfootprint import scan_environment
 from lightprof.measure.sizes_model import ArtifactResult
+from lightprof.measure.treewalk import Inventory, walk_folder
 from lightprof.profile import ArtifactSpec
 from lightprof.units import format_size
 
@@ -31,24 +31,8 @@ EXTRA_LIMITS: dict[str, int] = {"gzip": 16_000_000, "brotli": 1_000_000, "zstd":
 _GLOB_CHARS = frozenset("*?[")
 
 
-def _walk(root: str, out: dict[str, int]) -> None:
-    """Every regular file under `root` into `out` (symlinks and special files are not shipped bytes)."""
-    stack = [root]
-    while stack:
-        folder = stack.pop()
-        try:
-            with os.scandir(folder) as entries:
-                for entry in entries:
-                    if entry.is_dir(follow_symlinks=False):
-                        stack.append(entry.path)
-                    elif entry.is_file(follow_symlinks=False):
-                        out[entry.path] = entry.stat(follow_symlinks=False).st_size
-        except OSError as exc:
-            raise MeasureError(f"cannot read folder '{folder}': {exc.strerror or exc}") from None
-
-
-def _add_path(path: str, label: str, out: dict[str, int]) -> None:
-    """A named file or folder into `out`; anything else is a clear error."""
+def _add_path(path: str, label: str, into: Inventory) -> None:
+    """A named file or folder into `into`; anything else is a clear error."""
     try:
         info = os.stat(path)  # a named symlink is followed: the user pointed at it
     except FileNotFoundError:
@@ -58,9 +42,9 @@ def _add_path(path: str, label: str, out: dict[str, int]) -> None:
     except OSError as exc:
         raise MeasureError(f"artifact '{label}': cannot read '{path}': {exc.strerror or exc}") from None
     if stat.S_ISDIR(info.st_mode):
-        _walk(path, out)
+        walk_folder(path, into)
     elif stat.S_ISREG(info.st_mode):
-        out[path] = info.st_size
+        into.add_file(path, info.st_size)
     else:
         raise MeasureError(
             f"artifact '{label}': '{path}' is not a regular file or folder (a FIFO, socket or device); "
@@ -68,11 +52,11 @@ def _add_path(path: str, label: str, out: dict[str, int]) -> None:
         )
 
 
-def collect_files(spec: ArtifactSpec) -> tuple[str, str, dict[str, int]]:
-    """(kind, root for relative names, {absolute path: bytes}) of what the artifact's path names."""
+def collect_files(spec: ArtifactSpec) -> tuple[str, str, Inventory]:
+    """(kind, root for relative names, the files with their sizes) of what the artifact's path names."""
     assert spec.path is not None
     pattern = os.path.join(spec.base_dir, os.path.expanduser(spec.path))
-    files: dict[str, int] = {}
+    files = Inventory()
     if _GLOB_CHARS & set(spec.path):
         escaped = os.path.join(glob.escape(str(spec.base_dir)), os.path.expanduser(spec.path))
         matches = sorted(glob.glob(escaped, recursive=True))
@@ -81,7 +65,8 @@ def collect_files(spec: ArtifactSpec) -> tuple[str, str, dict[str, int]]:
         for match in matches:
             _add_path(match, spec.name, files)
         root = os.path.join(spec.base_dir, _glob_prefix(spec.path))
-        return "glob", root, files
+        # "dist/**" matches a folder and the files inside it: each file counts once.
+        return "glob", root, Inventory.from_sizes(files.as_dict())
     _add_path(pattern, spec.name, files)
     if os.path.isdir(pattern):
         return "folder", pattern, files
@@ -113,7 +98,7 @@ def _open(path: str, label: str) -> BinaryIO:
         raise MeasureError(f"artifact '{label}': cannot read '{path}': {exc.strerror or exc}") from None
 
 
-def _compressed_total(files: dict[str, int], label: str, method: str) -> int:
+def _compressed_total(files: Inventory, label: str, method: str) -> int:
     """Sum over files of each file compressed on its own by `method`."""
     sizers: dict[str, Callable[[BinaryIO, int], int]] = {
         "gzip": lambda stream, _size: compress.gzip_size(stream),
@@ -150,24 +135,23 @@ def read_artifact(spec: ArtifactSpec) -> ArtifactResult:
     if spec.python_env is not None:
         env = Path(spec.base_dir, os.path.expanduser(spec.python_env))
         footprint = scan_environment(env)
-        files = footprint.files
+        files = Inventory.from_sizes(footprint.files)
         root = str(env)
         result.kind = "python_env"
         result.path = spec.python_env
         result.distributions = footprint.distributions
         result.site_packages = [_relative(str(p), root) for p in footprint.site_packages]
-        result.unowned_bytes = sum(size for path, size in files.items() if path not in footprint.owned)
+        result.unowned_bytes = sum(size for path, size in footprint.files.items() if path not in footprint.owned)
     else:
         result.kind, root, files = collect_files(spec)
         result.path = spec.path or ""
-    raw = sum(files.values())
+    raw = files.total()
     result.raw_bytes = raw
     result.files = len(files)
-    top = heapq.nlargest(spec.top, files.items(), key=lambda item: (item[1], item[0]))
-    result.largest = [(_relative(path, root), size) for path, size in top]
-    wasm = sorted(path for path in files if path.endswith(".wasm"))
-    result.wasm_files = [_relative(path, root) for path in wasm]
-    result.wasm_bytes = sum(files[path] for path in wasm)
+    result.largest = [(_relative(path, root), size) for path, size in files.largest(spec.top)]
+    wasm = files.ending_with(".wasm")
+    result.wasm_files = [_relative(path, root) for path, _ in wasm]
+    result.wasm_bytes = sum(size for _, size in wasm)
 
     skipped: list[str] = []
     for method, limit in EXTRA_LIMITS.items():

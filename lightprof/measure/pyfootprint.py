@@ -14,6 +14,7 @@ from pathlib import Path
 
 from lightprof.errors import MeasureError
 from lightprof.measure.sizes_model import DistributionSize
+from lightprof.measure.treewalk import walk_folder
 
 
 @dataclass
@@ -50,22 +51,6 @@ def find_site_packages(env: Path) -> list[Path]:
             "(no lib/python*/site-packages inside) nor a site-packages folder"
         )
     return found
-
-
-def _walk(root: str, files: dict[str, int]) -> None:
-    """Every regular file under `root` (symlinks not followed) into `files`."""
-    stack = [root]
-    while stack:
-        folder = stack.pop()
-        try:
-            with os.scandir(folder) as entries:
-                for entry in entries:
-                    if entry.is_dir(follow_symlinks=False):
-                        stack.append(entry.path)
-                    elif entry.is_file(follow_symlinks=False):
-                        files[entry.path] = entry.stat(follow_symlinks=False).st_size
-        except OSError as exc:
-            raise MeasureError(f"cannot read folder '{folder}': {exc.strerror or exc}") from None
 
 
 def _listed_paths(meta_dir: Path) -> list[str]:
@@ -110,7 +95,7 @@ def scan_environment(env: Path) -> Footprint:
     site_packages = find_site_packages(env)
     files: dict[str, int] = {}
     for folder in site_packages:
-        _walk(str(folder), files)
+        files.update(walk_folder(str(folder)).items())
     pycache = _pycache_index(files)
     owned: set[str] = set()
     distributions: list[DistributionSize] = []
