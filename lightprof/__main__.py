@@ -1,3 +1,3 @@
-from lightprof.cli import main
+from lightprof.cli import entry
 
-raise SystemExit(main())
+entry()

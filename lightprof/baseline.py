@@ -9,8 +9,6 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-import tomli_w
-
 from lightprof import __version__
 from lightprof.atomicio import atomic_write_text
 from lightprof.errors import ProfileError
@@ -100,5 +98,7 @@ def write_baseline(profile: Profile, result: Result) -> Path:
     }
     path = profile.baseline_path()
     header = "# lightprof baseline: written by `lightprof --headless --update-baseline`; commit it with the profile.\n"
+    import tomli_w  # only --update-baseline writes TOML
+
     atomic_write_text(path, header + tomli_w.dumps(document))
     return path

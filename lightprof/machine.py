@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-import platform
+import sys
 
 from lightprof.result import Machine
 
@@ -16,15 +16,18 @@ def _cpu_model() -> str:
                     return line.split(":", 1)[1].strip()
     except OSError:
         pass
-    return platform.processor() or platform.machine() or "unknown"
+    return os.uname().machine or "unknown"
 
 
 def current_machine() -> Machine:
+    # os.uname and sys.version give what platform.system/release/python_version would, without
+    # importing platform on the --headless path.
+    uname = os.uname()
     return Machine(
         cpu=_cpu_model(),
         cores=os.cpu_count() or 1,
-        os=f"{platform.system()} {platform.release()}",
-        python=platform.python_version(),
+        os=f"{uname.sysname} {uname.release}",
+        python=sys.version.split()[0],
     )
 
 

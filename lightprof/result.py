@@ -8,15 +8,16 @@ suffix (`_s` seconds, `_bytes` bytes, fractions for ratios).
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lightprof.errors import ProfileError
-from lightprof.measure.kernels_model import KernelResult
 from lightprof.measure.sizes_model import ArtifactResult, ImageResult
 from lightprof.serial import from_jsonable, to_jsonable
+
+if TYPE_CHECKING:
+    from lightprof.measure.kernels_model import KernelResult
 
 SCHEMA_VERSION = 1
 VERDICTS = ("pass", "fail", "regression", "unmeasured")
@@ -170,15 +171,24 @@ class Result:
         return to_jsonable(self)
 
     def to_json(self) -> str:
+        import json
+
         return json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n"
 
     @classmethod
     def from_dict(cls, data: Any) -> Result:
+        # The hints name KernelResult, which a --headless run without kernels never imports (its
+        # dataclasses cost ms to create); resolving them needs it in this module's namespace.
+        from lightprof.measure.kernels_model import KernelResult
+
+        globals().setdefault("KernelResult", KernelResult)
         return from_jsonable(cls, data)
 
 
 def load_report(path: str | Path) -> Result:
     """Load a report written by `--json`; a bad file is one clear ProfileError (exit 2)."""
+    import json
+
     file = Path(path)
     try:
         data = json.loads(file.read_text("utf-8"))

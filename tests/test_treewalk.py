@@ -91,8 +91,8 @@ def test_a_helper_that_dies_midway_costs_nothing_but_time(tree: Path, monkeypatc
 
     def send_then_die(self: treewalk._Helper, batch: list[str]) -> bool:
         ok = real_send(self, batch)
-        assert self.process is not None
-        self.process.kill()  # with batches in flight: they must be listed here instead
+        assert self.pid is not None
+        os.kill(self.pid, 9)  # with batches in flight: they must be listed here instead
         return ok
 
     monkeypatch.setattr(treewalk._Helper, "send", send_then_die)
@@ -125,7 +125,7 @@ def test_helper_ends_when_lightprof_dies(tmp_path: Path) -> None:
         f"sys.path.insert(0, {str(Path(__file__).resolve().parent.parent)!r})\n"
         "from lightprof.measure import treewalk\n"
         "helper = treewalk._Helper()\n"
-        "print(helper.process.pid, flush=True)\n"
+        "print(helper.pid, flush=True)\n"
         "os.kill(os.getpid(), 9)\n"
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=30)
@@ -150,3 +150,16 @@ def test_largest_and_suffix_do_not_depend_on_listing_order() -> None:
         assert inventory.ending_with(".wasm") == [("/x/c.wasm", 9), ("/y/k.wasm", 5)]
         assert inventory.total() == 25 and len(inventory) == 5
     assert Inventory().largest(3) == [] and Inventory().ending_with(".wasm") == []
+
+
+def test_an_empty_folder_is_an_empty_inventory(tmp_path: Path) -> None:
+    (tmp_path / "sub").mkdir()
+    inventory = walk_folder(str(tmp_path))
+    assert (len(inventory), inventory.total(), inventory.largest(10), inventory.ending_with(".wasm")) == (0, 0, [], [])
+
+
+def test_largest_with_fewer_folders_than_asked(tmp_path: Path) -> None:
+    sizes = {f"/big/f{i}": (i * 7919) % 1000 for i in range(5000)}
+    inventory = Inventory.from_sizes(sizes)
+    expected = sorted(((size, path) for path, size in sizes.items()), reverse=True)[:20]
+    assert inventory.largest(20) == [(path, size) for size, path in expected]

@@ -8,22 +8,23 @@ computed and the others only while the artifact is small enough for them to be c
 
 from __future__ import annotations
 
-import glob
 import os
 import stat
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING
 
 from lightprof.errors import MeasureError
-from lightprof.measure import compress
 from lightprof.measure.figures import Figure
-from lightprof.measure.pyfootprint import scan_environment
 from lightprof.measure.sizes_model import ArtifactResult
 from lightprof.measure.treewalk import Inventory, walk_folder
-from lightprof.profile import ArtifactSpec
 from lightprof.units import format_size
+
+if TYPE_CHECKING:
+    from typing import BinaryIO
+
+    from lightprof.profile import ArtifactSpec
 
 # Compressions nobody budgeted are still shown while they stay cheap (under about a second each):
 # zlib -9 runs at ~20-30 MB/s, brotli q11 and zstd -19 well under 1 MB/s on this kind of machine.
@@ -58,6 +59,8 @@ def collect_files(spec: ArtifactSpec) -> tuple[str, str, Inventory]:
     pattern = os.path.join(spec.base_dir, os.path.expanduser(spec.path))
     files = Inventory()
     if _GLOB_CHARS & set(spec.path):
+        import glob
+
         escaped = os.path.join(glob.escape(str(spec.base_dir)), os.path.expanduser(spec.path))
         matches = sorted(glob.glob(escaped, recursive=True))
         if not matches:
@@ -100,6 +103,8 @@ def _open(path: str, label: str) -> BinaryIO:
 
 def _compressed_total(files: Inventory, label: str, method: str) -> int:
     """Sum over files of each file compressed on its own by `method`."""
+    from lightprof.measure import compress
+
     sizers: dict[str, Callable[[BinaryIO, int], int]] = {
         "gzip": lambda stream, _size: compress.gzip_size(stream),
         "brotli": compress.brotli_size,
@@ -134,6 +139,8 @@ def read_artifact(spec: ArtifactSpec) -> ArtifactResult:
     result = ArtifactResult(name=spec.name, compression=spec.compression)
     if spec.python_env is not None:
         env = Path(spec.base_dir, os.path.expanduser(spec.python_env))
+        from lightprof.measure.pyfootprint import scan_environment
+
         footprint = scan_environment(env)
         files = Inventory.from_sizes(footprint.files)
         root = str(env)

@@ -17,16 +17,13 @@ from __future__ import annotations
 
 import heapq
 import os
+import signal
 import sys
 from collections.abc import Iterator
 from itertools import chain
-from typing import TYPE_CHECKING
 
 from lightprof.errors import MeasureError
 from lightprof.measure._walker import Listing, WalkError, list_folder, read_frame, write_frame
-
-if TYPE_CHECKING:
-    import subprocess
 
 # Below this many files a helper costs more to start (~10 ms) than it saves.
 SPLIT_AFTER = 4000
@@ -72,15 +69,21 @@ class Inventory:
     def largest(self, count: int) -> list[tuple[str, int]]:
         """The `count` largest files, largest first; ties by path, so the order does not depend
         on the order folders were listed in."""
-        if count <= 0 or not self.groups:
+        groups = [group for group in self.groups if group[2]]
+        if count <= 0 or not groups:
             return []
-        # The threshold from the sizes alone (ints compared in C), then paths only for the few
-        # candidates at or above it.
-        floor = heapq.nlargest(count, chain.from_iterable(sizes for _, _, sizes in self.groups))[-1]
+        # A floor at or below the count-th largest size, then paths only for the files at or
+        # above it. Each folder's largest file comes from max() in C, and the count-th largest of
+        # those maxima has `count` files at or above it; with fewer folders than that, the sizes.
+        peaks = [max(sizes) for _, _, sizes in groups]
+        if len(peaks) >= count:
+            floor = sorted(peaks, reverse=True)[count - 1]
+        else:
+            floor = heapq.nlargest(count, chain.from_iterable(sizes for _, _, sizes in groups))[-1]
         candidates = [
             (size, prefix + name)
-            for prefix, names, sizes in self.groups
-            if max(sizes, default=-1) >= floor
+            for (prefix, names, sizes), peak in zip(groups, peaks, strict=True)
+            if peak >= floor
             for name, size in zip(names, sizes, strict=True)
             if size >= floor
         ]
@@ -106,31 +109,42 @@ def _spare_cpus() -> int:
 
 
 class _Helper:
-    """A second walker in its own process that lists the folders it is sent."""
+    """A second walker in its own process that lists the folders it is sent.
+
+    Started with os.posix_spawn and two pipes rather than subprocess, which would add a few ms of
+    imports to every --headless run that sizes a large folder.
+    """
 
     def __init__(self) -> None:
         import select
-        import subprocess
 
         self.in_flight: list[list[str]] = []
-        self.process: subprocess.Popen[bytes] | None = None
+        self.pid: int | None = None
         script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_walker.py")
+        to_read, self._to = os.pipe()  # os.pipe() descriptors are close-on-exec: only 0 and 1 pass
+        self._from, from_write = os.pipe()
         try:
-            self.process = subprocess.Popen(
-                [sys.executable, "-I", "-S", script, str(os.getpid())],
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            self.pid = os.posix_spawn(
+                sys.executable, [sys.executable, "-I", "-S", script, str(os.getpid())], os.environ,
+                file_actions=[
+                    (os.POSIX_SPAWN_DUP2, to_read, 0),
+                    (os.POSIX_SPAWN_DUP2, from_write, 1),
+                    (os.POSIX_SPAWN_OPEN, 2, os.devnull, os.O_WRONLY, 0),
+                ],
             )
         except OSError:
+            os.close(self._to)
+            os.close(self._from)
             return
-        assert self.process.stdin is not None and self.process.stdout is not None
-        self._to = self.process.stdin.fileno()
-        self._from = self.process.stdout.fileno()
+        finally:
+            os.close(to_read)
+            os.close(from_write)
         self._poll = select.poll()
         self._poll.register(self._from, select.POLLIN)
 
     @property
     def alive(self) -> bool:
-        return self.process is not None
+        return self.pid is not None
 
     def send(self, folders: list[str]) -> bool:
         try:
@@ -163,14 +177,15 @@ class _Helper:
         """End the helper; the folders it was sent and never answered for, to be listed here."""
         orphans = [folder for batch in self.in_flight for folder in batch]
         self.in_flight = []
-        if self.process is not None:
-            if self.process.returncode is None:
-                self.process.kill()
-            self.process.wait()
-            for stream in (self.process.stdin, self.process.stdout):
-                if stream is not None:
-                    stream.close()
-            self.process = None
+        if self.pid is not None:
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+                os.waitpid(self.pid, 0)
+            except (ProcessLookupError, ChildProcessError):  # already reaped by a sweep of children
+                pass
+            os.close(self._to)
+            os.close(self._from)
+            self.pid = None
         return orphans
 
 
