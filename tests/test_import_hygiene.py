@@ -73,3 +73,31 @@ def test_headless_run_imports_nothing_heavy(tmp_path: Path) -> None:
     modules = imported_modules(proc.stderr)
     assert "lightprof.session" in modules  # it really measured, through the headless path
     assert sorted(top_level(modules).intersection(HEAVY)) == []
+
+
+def test_sizing_a_folder_headless_loads_only_what_sizing_needs(tmp_path: Path) -> None:
+    """A profile of artifacts never pays for the target engine, the kernels lab or report writers.
+
+    Each of these costs milliseconds at start-up, and a --headless run that sizes a folder is
+    benchmarked against `du -sb` (bench/bench_sizes.py), whose start-up costs nothing.
+    """
+    dist = tmp_path / "dist"
+    dist.mkdir()
+    (dist / "app.js").write_text("console.log(1)\n", encoding="utf-8")
+    with open(dist / "assets.bin", "wb") as sparse:  # 20 MB raw: too big for the extra compressions
+        sparse.truncate(20_000_000)
+    (tmp_path / "lightprof.toml").write_text(
+        'version = 1\n[[artifact]]\nname = "dist"\npath = "dist"\nbudget = "100 MB"\n', encoding="utf-8"
+    )
+
+    proc = run_importtime(tmp_path, "--headless")
+
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    modules = imported_modules(proc.stderr)
+    assert "lightprof.measure.artifacts" in modules
+    unwanted = {
+        "psutil", "http.client", "subprocess", "shutil", "tempfile", "platform", "json", "tomli_w",
+        "lightprof.measure.engine", "lightprof.measure.events", "lightprof.measure.kernels",
+        "lightprof.measure.kernels_model", "lightprof.measure.pyfootprint", "lightprof.measure.compress",
+    }
+    assert sorted(modules & unwanted) == []
