@@ -7,11 +7,13 @@ interpreter start-up counts as it does for du and tar):
 
   image  lightprof (measure_image)  vs  tar -tvf on the archive, and a shell pipeline that lists
          every layer (tar -xOf ARCHIVE LAYER | tar -tv[z]f -) - the same work lightprof does
-  folder lightprof raw size (measure_artifact, compression none)  vs  du -sb
-         and, reported apart, lightprof with compression = "gzip" (every byte read and deflated)
+  folder the lightprof command (--headless, a profile with the folder as its one artifact) and
+         measure_artifact (compression none) in a fresh process  vs  du -sb, interleaved round by
+         round; reported apart, lightprof with compression = "gzip" (every byte read and deflated)
 
-It prints times, ratios, the cost per unit at each fraction (flat = linear) and lightprof's peak RSS
-(reading 1 GB must stream). Usage: python bench/bench_sizes.py [--size-gb 1] [--files 100000].
+It prints times, ratios, the cost per unit (per GB; per added file and the fixed cost for folders:
+flat = linear) and lightprof's peak RSS (reading 1 GB must stream).
+Usage: python bench/bench_sizes.py [--size-gb 1] [--files 100000] [--only folders].
 """
 
 from __future__ import annotations
@@ -176,21 +178,83 @@ def bench_images(folder: Path, size_gb: float, repeat: int) -> None:
             archive.unlink()
 
 
+def _compile_bytecode() -> None:
+    """Write lightprof's .pyc files, as an install does: a sandbox with PYTHONDONTWRITEBYTECODE
+    would otherwise compile every module from source in every fresh process we time."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    subprocess.run([PY, "-m", "compileall", "-q", str(REPO / "lightprof")], env=env, check=True,
+                   capture_output=True)
+
+
+def _interleaved(commands: dict[str, list[str]], rounds: int) -> tuple[dict[str, list[float]], dict[str, list[str]]]:
+    """Wall times and stdouts of each command over `rounds`, all once per round in random order.
+
+    This machine's speed drifts by ±25% within seconds; timing the commands side by side in
+    every round and comparing within the round keeps that drift out of the ratios.
+    """
+    times: dict[str, list[float]] = {name: [] for name in commands}
+    outputs: dict[str, list[str]] = {name: [] for name in commands}
+    for argv in commands.values():
+        subprocess.run(argv, capture_output=True, check=True)  # warm the page cache
+    for _ in range(rounds):
+        order = list(commands)
+        random.shuffle(order)
+        for name in order:
+            started = time.perf_counter()
+            done = subprocess.run(commands[name], capture_output=True, text=True, check=True)
+            times[name].append(time.perf_counter() - started)
+            outputs[name].append(done.stdout)
+    return times, outputs
+
+
 def bench_folders(folder: Path, files: int, repeat: int) -> None:
-    print(f"\n## folder of small files, median of {repeat}")
-    print(f"{'input':<18}{'lightprof raw':>14}{'(in-proc)':>10}{'du -sb':>9}{'÷du':>7}{'us/file':>9}"
-          f"{'gzip-counted':>14}{'peak RSS':>10}  figures")
+    """The lightprof command (--headless on a profile with the folder as an artifact) against
+    du -sb, each a fresh process, at 1/4, 1/2 and all of `files`; then the cost per added file."""
+    _compile_bytecode()
+    rounds = max(repeat, 11)
+    lightprof = str(Path(PY).with_name("lightprof"))
+    print(f"\n## folder of small files ({rounds} rounds, the commands in random order in each; "
+          "ratio = median of the rounds' ratios)")
+    print(f"{'input':<15}{'du -sb':>9}{'lightprof':>11}{'÷du':>7}{'(q1-q3)':>13}{'measure_artifact':>18}{'÷du':>7}"
+          f"{'walk in-proc':>14}{'gzip-counted':>14}{'peak RSS':>10}")
+    rows = []
     for fraction in FRACTIONS:
         n = int(files * fraction)
         root = make_folder(folder, n, n)
-        ours, info = _lightprof("artifact", root, repeat)
-        du, du_out = _time(["du", "-sb", str(root)], repeat)
+        os.sync()  # no writeback of the new files competing with the rounds
+        profile = folder / f"files-{n}.toml"
+        profile.write_text(f'version = 1\n[[artifact]]\nname = "files"\npath = "{root.name}"\n'
+                           'budget = "10 GB"\n', encoding="utf-8")
+        script = _CHILD.format(repo=str(REPO))
+        commands = {
+            "du": ["du", "-sb", str(root)],
+            "cli": [lightprof, "--headless", "-p", str(profile)],
+            "function": [PY, "-c", script, "artifact", str(root), "none"],
+        }
+        times, outputs = _interleaved(commands, rounds)
+        reports = [json.loads(out.strip().splitlines()[-1]) for out in outputs["function"]]
+        info = reports[-1]
+        walk = statistics.median(report["inner_s"] for report in reports)
         gz, gz_info = _lightprof("artifact", root, 1, compression="gzip")
-        print(f"{n:>7} files      {ours:>13.3f}s{info['inner_s']:>9.3f}s{du:>8.3f}s{ours / du:>6.2f}x"
-              f"{ours / n * 1e6:>8.1f}"
-              f"{gz:>13.2f}s{info['maxrss_kib'] / 1024:>8.0f}MiB  raw={info['figures']['raw']} "
-              f"gzip={gz_info['figures']['counted']} du={du_out.split()[0]}")
+        du_out = subprocess.run(["du", "-sb", str(root)], capture_output=True, text=True, check=True).stdout
+        med = {name: statistics.median(values) for name, values in times.items()}
+        cli_ratios = [c / d for c, d in zip(times["cli"], times["du"], strict=True)]
+        fn_ratios = [f / d for f, d in zip(times["function"], times["du"], strict=True)]
+        q1, _, q3 = statistics.quantiles(cli_ratios, n=4)
+        print(f"{n:>7} files{med['du']:>9.3f}s{med['cli']:>10.3f}s{statistics.median(cli_ratios):>6.2f}x"
+              f"{f'({q1:.2f}-{q3:.2f})':>13}{med['function']:>17.3f}s{statistics.median(fn_ratios):>6.2f}x"
+              f"{walk:>13.3f}s{gz:>13.2f}s{info['maxrss_kib'] / 1024:>8.0f}MiB")
+        print(f"{'':15}raw={info['figures']['raw']} (du -sb={du_out.split()[0]}, which adds the folders' own "
+              f"blocks) files={info['figures']['files']} gzip={gz_info['figures']['counted']}")
+        rows.append((n, med))
         shutil.rmtree(root)
+        profile.unlink()
+    (n_small, small), (n_big, big) = rows[0], rows[-1]
+    print("\ncost per added file, from the smallest to the largest folder (flat cost per file = linear):")
+    for name, label in (("du", "du -sb"), ("cli", "lightprof"), ("function", "measure_artifact")):
+        per_file = (big[name] - small[name]) / (n_big - n_small) * 1e6
+        fixed = small[name] - per_file * n_small / 1e6
+        print(f"  {label:<18}{per_file:6.2f} us per file, {fixed * 1000:6.1f} ms fixed")
 
 
 def main() -> None:

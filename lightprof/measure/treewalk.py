@@ -25,8 +25,10 @@ from itertools import chain
 from lightprof.errors import MeasureError
 from lightprof.measure._walker import Listing, WalkError, list_folder, read_frame, write_frame
 
-# Below this many files a helper costs more to start (~10 ms) than it saves.
-SPLIT_AFTER = 4000
+# A helper starts once the walk has seen this many files with folders still waiting. Before it
+# answers for the first time, its folders are taken back the moment this process runs out of
+# its own, so a tree that turns out small costs one spawn and one kill (~1 ms), not a wait.
+SPLIT_AFTER = 1000
 # Batches in flight to the helper: one being listed, one waiting, so it never waits on us.
 _IN_FLIGHT = 2
 _MAX_BATCH = 32
@@ -119,6 +121,7 @@ class _Helper:
         import select
 
         self.in_flight: list[list[str]] = []
+        self.answered = False  # a first reply came: it is up and listing
         self.pid: int | None = None
         script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_walker.py")
         to_read, self._to = os.pipe()  # os.pipe() descriptors are close-on-exec: only 0 and 1 pass
@@ -167,6 +170,7 @@ class _Helper:
         except (OSError, ValueError, TypeError):
             raise EOFError from None
         self.in_flight.pop(0)
+        self.answered = True
         if not isinstance(reply, tuple) or reply[0] not in ("ok", "error"):
             raise EOFError
         if reply[0] == "error":
@@ -225,12 +229,16 @@ def walk_folder(root: str, into: Inventory | None = None) -> Inventory:
 def _exchange(helper: _Helper, stack: list[str], inventory: Inventory) -> list[str]:
     """Take the helper's finished listings and keep it fed; the subfolders it found.
 
-    Blocks for the helper only when this process has nothing left to list itself. If the helper
-    died, its unanswered folders come back to be listed here and it is sent nothing more.
+    Blocks for the helper only when this process has nothing left to list itself, and then only
+    once the helper has answered before: a helper still starting (~10-20 ms) would take longer
+    than listing its few folders here, so it is ended and they come back to be listed here. So
+    do the folders of a helper that died; either way it is sent nothing more.
     """
     found: list[str] = []
     try:
         while helper.in_flight and (not stack and not found or helper.has_reply()):
+            if not helper.answered and not helper.has_reply():
+                raise EOFError
             for folder, names, sizes, subfolders in helper.receive():
                 inventory.add_listing(folder, names, sizes)
                 found.extend(subfolders)
