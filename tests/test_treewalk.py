@@ -37,6 +37,7 @@ def tree(tmp_path: Path) -> Path:
     (root / "link-to-file").symlink_to(root / "top.wasm")
     (root / "link-to-folder").symlink_to(root / "a0")
     os.mkfifo(root / "a2" / "pipe")
+    os.link(root / "top.wasm", root / "a3" / "hard-link.wasm")  # a second name: shipped twice
     return root
 
 
