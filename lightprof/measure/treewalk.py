@@ -124,6 +124,8 @@ class _Helper:
         self.answered = False  # a first reply came: it is up and listing
         self.pid: int | None = None
         script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_walker.py")
+        if not sys.executable or not os.path.isfile(script):  # embedded or zipped: walk alone
+            return
         to_read, self._to = os.pipe()  # os.pipe() descriptors are close-on-exec: only 0 and 1 pass
         self._from, from_write = os.pipe()
         try:
