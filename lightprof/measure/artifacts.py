@@ -1,6 +1,6 @@
 """Shipped size of an artifact: a file, a folder, a glob, or a Python environment.
 
-Raw sizes come from one os.scandir walk (no file is opened). Compressed sizes need every byte read
+Raw sizes come from one folder walk (treewalk; no file is opened). Compressed sizes need every byte read
 and compressed, which costs far more than the walk, so the compression the budget counts is always
 computed and the others only while the artifact is small enough for them to be cheap
 (EXTRA_LIMITS); `compressed_note` says when one was left out.
