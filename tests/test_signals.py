@@ -155,3 +155,74 @@ def test_sigterm_stops_lightprof_with_130_and_kills_server_and_child(tmp_path: P
 
 def test_interrupt_kills_targets_that_ignore_sigterm(tmp_path: Path) -> None:
     interrupt_and_check(tmp_path, signal.SIGINT, ignore_term=True)
+
+
+# lightprof with its own folder listing slowed (20 ms a folder once the walk helper is up), so a
+# signal lands mid-walk while the helper process is alive.
+SLOW_WALK = """
+import sys, time
+sys.path.insert(0, {repo!r})
+from lightprof.cli import entry
+from lightprof.measure import treewalk
+_started = []
+real_init, real_list = treewalk._Helper.__init__, treewalk.list_folder
+def noting_init(self):
+    real_init(self)
+    _started.append(self)
+def slow_list(folder):
+    if _started:
+        time.sleep(0.02)
+    return real_list(folder)
+treewalk._Helper.__init__ = noting_init
+treewalk.list_folder = slow_list
+sys.argv = ["lightprof", "--headless", "-p", sys.argv[1]]
+entry()
+"""
+
+
+def test_sigterm_mid_walk_leaves_no_walk_helper(tmp_path: Path) -> None:
+    files = tmp_path / "files"
+    for folder in range(60):
+        sub = files / f"d{folder}"
+        sub.mkdir(parents=True)
+        for i in range(40):
+            (sub / f"f{i}").write_bytes(b"x" * i)
+    profile = tmp_path / "lightprof.toml"
+    profile.write_text('version = 1\n[[artifact]]\nname = "files"\npath = "files"\n', encoding="utf-8")
+    script = SLOW_WALK.format(repo=str(Path(__file__).resolve().parent.parent))
+    proc = subprocess.Popen([PY, "-c", script, str(profile)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    try:
+        deadline = time.monotonic() + 20
+        helpers: list[psutil.Process] = []
+        while not helpers:
+            assert proc.poll() is None, "lightprof ended before its walk helper started"
+            assert time.monotonic() < deadline, "no walk helper started"
+            helpers = [c for c in psutil.Process(proc.pid).children() if _is_walk_helper(c)]
+            time.sleep(0.005)
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == EXIT_INTERRUPTED, err
+    assert "interrupted" in err
+    deadline = time.monotonic() + 5
+    while any(_running(helper) for helper in helpers):  # a zombie left for init to reap has ended
+        assert time.monotonic() < deadline, "the walk helper outlived lightprof"
+        time.sleep(0.02)
+
+
+def _is_walk_helper(process: psutil.Process) -> bool:
+    try:
+        return any("_walker.py" in part for part in process.cmdline())
+    except psutil.Error:
+        return False
+
+
+def _running(process: psutil.Process) -> bool:
+    try:
+        return process.is_running() and process.status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
