@@ -75,6 +75,33 @@ def _right(text: str, style: str = "") -> Text:
     return Text(text, style=style, justify="right")
 
 
+def _fill_ranked(table: DataTable, rows: Sequence[tuple[int, Text, str]], figures: tuple[str, str, int],
+                 width: int, empty: str, *, mark_wasm: bool = False) -> None:
+    """Rows of (bytes, a second figure, path), largest first, as size | figure | bar | path.
+
+    `figures` names the size and figure columns and gives the figure's width. Paths get what the
+    other columns leave (each column has a cell of padding either side), so the table never needs
+    a horizontal scrollbar.
+    """
+    size_title, figure_title, figure_width = figures
+    sizes = [_size(size) for size, _figure, _path in rows]
+    bar = _bar_width(width)
+    room = width - (max(map(len, sizes), default=4) + 2) - (figure_width + 2) - (bar + 2) - 2
+    table.add_column(size_title, key=size_title)
+    table.add_column(figure_title, key=figure_title)
+    table.add_column("", key="bar", width=bar)
+    table.add_column("path", key="path")
+    if not rows:
+        table.add_row("", "", "", Text(empty, style="dim"))
+        return
+    top = rows[0][0] or 1
+    for i, ((size, figure, path), shown) in enumerate(zip(rows, sizes, strict=True)):
+        tag = " ◆ wasm" if mark_wasm and path.endswith(".wasm") else ""
+        name = Text(_fit(path, max(8, room - len(tag))))  # a Text: a str would be read as markup
+        name.append(tag, style="bold magenta")
+        table.add_row(_right(shown), figure, _bar(size, top, bar), name, key=str(i))
+
+
 def _fit(path: str, width: int) -> str:
     """Cut a path to `width` cells from the left: the file name is the part worth keeping."""
     return path if len(path) <= width else "…" + path[len(path) - width + 1:]
@@ -569,24 +596,8 @@ class SizesPane(Vertical):
     def _fill_files(self, table: DataTable, files: Sequence[tuple[str, int]], whole: int | None,
                     width: int, empty: str = "no files") -> None:
         ordered = sorted(files, key=lambda item: (-item[1], item[0]))
-        sizes = [_size(size) for _path, size in ordered]
-        # Paths get what the other columns leave (each column has a cell of padding either side),
-        # so the table never needs a horizontal scrollbar.
-        bar = _bar_width(width)
-        room = width - (max(map(len, sizes), default=4) + 2) - (5 + 2) - (bar + 2) - 2
-        table.add_column("size", key="size")
-        table.add_column("share", key="share")
-        table.add_column("", key="bar", width=bar)
-        table.add_column("path", key="path")
-        if not ordered:
-            table.add_row("", "", "", Text(empty, style="dim"))
-            return
-        top = ordered[0][1] or 1
-        for i, ((path, size), shown) in enumerate(zip(ordered, sizes, strict=True)):
-            tag = " ◆ wasm" if path.endswith(".wasm") else ""
-            name = Text(_fit(path, max(8, room - len(tag))))  # a Text: a str would be read as markup
-            name.append(tag, style="bold magenta")
-            table.add_row(_right(shown), _share(size, whole), _bar(size, top, bar), name, key=str(i))
+        rows = [(size, _share(size, whole), path) for path, size in ordered]
+        _fill_ranked(table, rows, ("size", "share", 5), width, empty, mark_wasm=True)
 
     def _fill_distributions(self, table: DataTable, artifact: ArtifactResult, width: int) -> None:
         dists = sorted(artifact.distributions, key=lambda d: (-d.size_bytes, d.name))
@@ -634,20 +645,8 @@ class SizesPane(Vertical):
 
     def _fill_wasted_rows(self, table: DataTable, image: ImageResult, width: int) -> None:
         wasted = sorted(image.wasted, key=lambda w: (-w.total_bytes, w.path))
-        totals = [_size(w.total_bytes) for w in wasted]
-        bar = _bar_width(width)
-        room = width - (max(map(len, totals), default=5) + 2) - (6 + 2) - (bar + 2) - 2
-        table.add_column("total", key="total")
-        table.add_column("layers", key="layers")
-        table.add_column("", key="bar", width=bar)
-        table.add_column("path", key="path")
-        if not wasted:
-            table.add_row("", "", "", Text("nothing wasted: no path is in two layers", style="dim"))
-            return
-        top = wasted[0].total_bytes or 1
-        for i, (item, total) in enumerate(zip(wasted, totals, strict=True)):
-            table.add_row(_right(total), _right(str(item.layers)), _bar(item.total_bytes, top, bar),
-                          Text(_fit(item.path, max(8, room))), key=str(i))
+        rows = [(item.total_bytes, _right(str(item.layers)), item.path) for item in wasted]
+        _fill_ranked(table, rows, ("total", "layers", 6), width, "nothing wasted: no path is in two layers")
 
     def _fill_wasted(self, subject: ArtifactResult | ImageResult | None) -> None:
         """The second table (tall panes only): an image's wasted paths under its layers."""
