@@ -138,9 +138,9 @@ def read_artifact(spec: ArtifactSpec) -> ArtifactResult:
     started = time.perf_counter()
     result = ArtifactResult(name=spec.name, compression=spec.compression)
     if spec.python_env is not None:
-        env = Path(spec.base_dir, os.path.expanduser(spec.python_env))
         from lightprof.measure.pyfootprint import scan_environment
 
+        env = Path(spec.base_dir, os.path.expanduser(spec.python_env))
         footprint = scan_environment(env)
         files = Inventory.from_sizes(footprint.files)
         root = str(env)

@@ -211,6 +211,8 @@ def walk_folder(root: str, into: Inventory | None = None) -> Inventory:
         while stack or (helper is not None and helper.in_flight):
             if helper is not None:
                 stack.extend(_exchange(helper, stack, inventory))
+                if not helper.alive:  # ended (died, or taken back): walk on alone
+                    helper = None
                 if not stack:
                     continue
             folder, names, sizes, subfolders = list_folder(stack.pop())
