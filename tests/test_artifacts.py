@@ -48,8 +48,8 @@ def _spec(base: Path, path: str, **kw: object) -> ArtifactSpec:
     return ArtifactSpec(name="bundle", base_dir=base, path=path, **kw)  # type: ignore[arg-type]
 
 
-def _measure(base: Path, path: str, **kw: object) -> ArtifactResult:
-    result = measure_artifact(_spec(base, path, **kw))
+def _measure(base: Path, path: str, extra: tuple[str, ...] = (), **kw: object) -> ArtifactResult:
+    result = measure_artifact(_spec(base, path, **kw), extra=extra)
     assert result.error is None, result.error
     return result
 
@@ -100,7 +100,7 @@ def test_gzip_size_is_zlib_level_9_within_half_a_percent_of_the_gzip_cli(bundle:
 
 def test_empty_file_compresses_like_the_clis(tmp_path: Path) -> None:
     (tmp_path / "empty.js").write_bytes(b"")
-    result = _measure(tmp_path, "empty.js", compression="brotli")
+    result = _measure(tmp_path, "empty.js", compression="brotli", extra=("gzip",))
     brotli_cli = subprocess.run(["brotli", "-q", "11", "-c", str(tmp_path / "empty.js")],
                                 capture_output=True, check=True).stdout
     gzip_cli = subprocess.run(["gzip", "-9", "-n", "-c", str(tmp_path / "empty.js")],
@@ -111,22 +111,39 @@ def test_empty_file_compresses_like_the_clis(tmp_path: Path) -> None:
 @pytest.mark.skipif(shutil.which("zstd") is None, reason="the zstd CLI is not installed")
 def test_zstd_size_is_within_3_percent_of_the_zstd_cli_at_level_19(bundle: Path) -> None:
     # python-zstandard bundles its own libzstd, which need not be the CLI's version: close, not equal
-    result = _measure(bundle, "dist/js/app.js")
+    result = _measure(bundle, "dist/js/app.js", extra=("zstd",))
     cli = subprocess.run(["zstd", "-19", "-q", "-c", str(bundle / "dist/js/app.js")], capture_output=True, check=True)
     assert result.zstd_bytes is not None
     assert abs(result.zstd_bytes - len(cli.stdout)) / len(cli.stdout) < 0.03
 
 
-def test_no_compression_counts_raw_bytes(bundle: Path) -> None:
+def test_no_compression_counts_raw_bytes_and_compresses_nothing_unasked(bundle: Path) -> None:
     result = _measure(bundle, "dist/js/app.js", compression="none")
     assert result.counted_bytes == result.raw_bytes == 120_000
-    assert result.gzip_bytes is not None and result.gzip_bytes < 120_000  # small: shown anyway
+    assert (result.gzip_bytes, result.brotli_bytes, result.zstd_bytes) == (None, None, None)
+    assert result.compressed_note == ""
+
+
+def test_a_caller_that_shows_other_compressions_gets_them_while_small(bundle: Path) -> None:
+    result = _measure(bundle, "dist/js/app.js", compression="none", extra=("gzip", "brotli"))
+    assert result.gzip_bytes is not None and result.gzip_bytes < 120_000
+    assert result.brotli_bytes is not None and result.zstd_bytes is None
+
+
+def test_shown_compressions_are_skipped_for_many_files_with_a_note(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for i in range(5):
+        (tmp_path / f"f{i}.js").write_bytes(b"x" * i)
+    monkeypatch.setattr(artifacts, "EXTRA_MAX_FILES", 4)
+    result = _measure(tmp_path, "*.js", extra=("gzip",))
+    assert result.gzip_bytes is None and "gzip not computed" in result.compressed_note
+    assert "5 files" in result.compressed_note
 
 
 def test_unasked_slow_compression_is_skipped_on_big_artifacts_with_a_note(
         bundle: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(artifacts.EXTRA_LIMITS, "brotli", 1_000)
-    result = _measure(bundle, "dist/js/app.js", compression="gzip")
+    result = _measure(bundle, "dist/js/app.js", compression="gzip", extra=("brotli",))
     assert result.brotli_bytes is None
     assert "brotli not computed" in result.compressed_note
     assert result.counted_bytes == result.gzip_bytes
