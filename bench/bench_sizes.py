@@ -273,8 +273,10 @@ _HELPER_WALK = r"""
 import json, sys, time
 sys.path[:0] = [{helper!r}, {repo!r}]
 started = time.perf_counter()
-if sys.argv[1] == "helper":
+if sys.argv[1] in ("helper", "no-helper"):
     import treewalk_helper as walk
+    if sys.argv[1] == "no-helper":
+        walk.SPLIT_AFTER = 1 << 62  # the same code with its helper never started
     inventory = walk.walk_folder(sys.argv[2])
     figures = (inventory.total(), len(inventory), inventory.largest(10)[:1])
 else:
@@ -306,26 +308,29 @@ def bench_walk_helper(folder: Path, files: int, repeat: int) -> None:
     rounds = max(repeat, 11)
     print(f"\n## folder walk: helper process (commit {HELPER_COMMIT}) vs single process, {rounds} rounds, "
           "fresh processes in random order each round; ratio = median of the rounds' ratios")
-    print(f"{'input':<15}{'du -sb':>9}{'helper':>9}{'single':>9}{'single÷helper':>15}{'(q1-q3)':>13}"
-          f"{'helper÷du':>11}{'single÷du':>11}{'walk only: helper':>19}{'single':>9}")
+    print("  helper = the old walk with its helper process; no-helper = the same code with the helper never "
+          "started;\n  single = lightprof's walk now (hard links by inode, bounded memory)")
+    print(f"{'input':<15}{'du -sb':>9}{'helper':>9}{'no-helper':>10}{'single':>9}{'single÷helper':>15}{'(q1-q3)':>13}"
+          f"{'helper÷du':>11}{'single÷du':>11}{'walk only: helper':>19}{'no-helper':>10}{'single':>9}")
     for fraction in FRACTIONS:
         n = int(files * fraction)
         root = make_folder(folder, n, n)
         os.sync()
         commands = {"du": ["du", "-sb", str(root)], "helper": [PY, "-c", script, "helper", str(root)],
+                    "no-helper": [PY, "-c", script, "no-helper", str(root)],
                     "single": [PY, "-c", script, "single", str(root)]}
         times, outputs = _interleaved(commands, rounds)
-        inner = {name: statistics.median(json.loads(out)["s"] for out in outputs[name])
-                 for name in ("helper", "single")}
-        figures = {name: json.loads(outputs[name][-1])["figures"] for name in ("helper", "single")}
-        assert figures["helper"][:2] == figures["single"][:2], figures
+        walkers = ("helper", "no-helper", "single")
+        inner = {name: statistics.median(json.loads(out)["s"] for out in outputs[name]) for name in walkers}
+        figures = {name: json.loads(outputs[name][-1])["figures"] for name in walkers}
+        assert figures["helper"][:2] == figures["single"][:2] == figures["no-helper"][:2], figures
         med = {name: statistics.median(values) for name, values in times.items()}
         ratios = [s / h for s, h in zip(times["single"], times["helper"], strict=True)]
         q1, _, q3 = statistics.quantiles(ratios, n=4)
-        print(f"{n:>7} files{med['du']:>9.3f}{med['helper']:>9.3f}{med['single']:>9.3f}"
+        print(f"{n:>7} files{med['du']:>9.3f}{med['helper']:>9.3f}{med['no-helper']:>10.3f}{med['single']:>9.3f}"
               f"{statistics.median(ratios):>14.2f}x{f'({q1:.2f}-{q3:.2f})':>13}"
               f"{med['helper'] / med['du']:>10.2f}x{med['single'] / med['du']:>10.2f}x"
-              f"{inner['helper']:>18.3f}s{inner['single']:>8.3f}s")
+              f"{inner['helper']:>18.3f}s{inner['no-helper']:>9.3f}s{inner['single']:>8.3f}s")
         shutil.rmtree(root)
 
 

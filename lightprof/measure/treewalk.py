@@ -118,31 +118,71 @@ def walk_folder(root: str, tally: Tally, *, follow_root: bool = True) -> None:
     """Count every regular file below the folder `root` into `tally`.
 
     `root` itself is followed if it is a symlink (the user named it) unless `follow_root` is
-    False; nothing below it is.
+    False; nothing below it is. The loop is `Tally.add` written out with its counters in locals:
+    it runs once per file, and a method call and attribute updates per file cost ~20% more.
     """
     stack = [root]
-    add = tally.add
+    heap, top, linked = tally._largest, tally.top, tally._linked
+    on_file, wasm = tally.on_file, tally.wasm
+    files = total = extra_links = symlinks = special = wasm_count = wasm_bytes = 0
+    floor = heap[0][0] if top and len(heap) >= top else (-1 if top else 1 << 62)
     flags = _DIR_FLAGS if follow_root else _SUB_FLAGS
-    while stack:
-        folder = stack.pop()
-        fd = _open_folder(folder, flags)
-        flags = _SUB_FLAGS
-        prefix = folder if folder.endswith("/") else folder + "/"
-        try:
-            with os.scandir(fd) as entries:
-                for entry in entries:
-                    if entry.is_dir(follow_symlinks=False):
-                        stack.append(prefix + entry.name)
-                    elif entry.is_file(follow_symlinks=False):
-                        add(fd, prefix, entry.name, entry.stat(follow_symlinks=False))
-                    elif entry.is_symlink():
-                        tally.symlinks += 1
-                    else:
-                        tally.special += 1
-        except OSError as exc:
-            raise MeasureError(f"cannot read folder '{folder}': {exc.strerror or exc}") from None
-        finally:
-            os.close(fd)
+    try:
+        while stack:
+            folder = stack.pop()
+            fd = _open_folder(folder, flags)
+            flags = _SUB_FLAGS
+            prefix = folder if folder.endswith("/") else folder + "/"
+            try:
+                with os.scandir(fd) as entries:
+                    for entry in entries:
+                        if entry.is_dir(follow_symlinks=False):
+                            stack.append(prefix + entry.name)
+                            continue
+                        if not entry.is_file(follow_symlinks=False):
+                            if entry.is_symlink():
+                                symlinks += 1
+                            else:
+                                special += 1
+                            continue
+                        info = entry.stat(follow_symlinks=False)
+                        if info.st_nlink > 1:
+                            key = (info.st_dev, info.st_ino)
+                            if key in linked:
+                                extra_links += 1
+                                continue
+                            linked.add(key)
+                        size = info.st_size
+                        files += 1
+                        total += size
+                        name = entry.name
+                        if size >= floor:
+                            item = (size, prefix + name)
+                            if len(heap) < top:
+                                heapq.heappush(heap, item)
+                            elif item > heap[0]:  # ties by path: the listing order does not matter
+                                heapq.heapreplace(heap, item)
+                            if len(heap) >= top:
+                                floor = heap[0][0]
+                        if name.endswith(".wasm"):
+                            wasm_count += 1
+                            wasm_bytes += size
+                            if len(wasm) < WASM_LISTED:
+                                wasm.append((prefix + name, size))
+                        if on_file is not None:
+                            on_file(fd, name, prefix + name, size)
+            except OSError as exc:
+                raise MeasureError(f"cannot read folder '{folder}': {exc.strerror or exc}") from None
+            finally:
+                os.close(fd)
+    finally:
+        tally.files += files
+        tally.total_bytes += total
+        tally.extra_links += extra_links
+        tally.symlinks += symlinks
+        tally.special += special
+        tally.wasm_count += wasm_count
+        tally.wasm_bytes += wasm_bytes
 
 
 def add_named(path: str, tally: Tally, label: str) -> str:
