@@ -113,6 +113,7 @@ class _Lab:
             reason = sandbox.first_line(exc)
             raise KernelFailure("malformed", f"{m.wasm.name} is not a valid Wasm module: {reason}") from None
         result.cache_hit = loaded.cache_hit
+        result.cache_note = loaded.note
         result.compile_s = loaded.compile_s
         result.deserialize_s = loaded.deserialize_s
         sandbox.check_module(loaded.module, m)
