@@ -17,12 +17,16 @@ flat = linear) and lightprof's peak RSS (reading 1 GB must stream).
   --walk-helper  the single-process walk against the walk with a helper process that lightprof
                  had until it was measured here (its code is read from git history, commit
                  HELPER_COMMIT), and du -sb, in fresh processes, interleaved, on --files files
+  --gzip-reader  scanning gzip layers with the standard library's GzipFile against the
+                 hand-written reader lightprof had (read from git history, HELPER_COMMIT), in
+                 one process, interleaved rounds, on a layer of --size-gb (decompressed)
   --million N    the acceptance run of issue 12: a folder of N one-byte files (default 1,000,000)
                  sized by `lightprof --headless` with no compression asked, against du -sb; wall
                  time and peak RSS from GNU time (-f %M), interleaved rounds (the ratio must be
                  at most 3, the RSS at most 100 MB). Creating the files takes a few minutes.
 Usage: python bench/bench_sizes.py [--size-gb 1] [--files 100000] [--only folders]
        python bench/bench_sizes.py --walk-helper [--files 100000]
+       python bench/bench_sizes.py --gzip-reader [--size-gb 0.5]
        python bench/bench_sizes.py --million [1000000]
 """
 
@@ -334,6 +338,47 @@ def bench_walk_helper(folder: Path, files: int, repeat: int) -> None:
         shutil.rmtree(root)
 
 
+def bench_gzip_reader(folder: Path, size_gb: float, repeat: int) -> None:
+    """scan_layer on one gzip layer through GzipFile (now) and through the old _GzipReader."""
+    import importlib.util
+
+    source = subprocess.run(["git", "-C", str(REPO), "show", f"{HELPER_COMMIT}:lightprof/measure/layertar.py"],
+                            capture_output=True, text=True, check=True).stdout
+    (folder / "layertar_old.py").write_text(source, encoding="utf-8")
+    spec = importlib.util.spec_from_file_location("layertar_old", folder / "layertar_old.py")
+    assert spec is not None and spec.loader is not None
+    old = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(old)
+    from lightprof.measure import layertar
+
+    layer = folder / "layer.tar"
+    _layer_tar(layer, int(size_gb * 1e9), 1)
+    blob = folder / "layer.tar.gz"
+    with open(layer, "rb") as src, gzip.open(blob, "wb", compresslevel=6) as dst:
+        shutil.copyfileobj(src, dst, 1 << 20)
+    layer.unlink()
+    stored = blob.stat().st_size
+    rounds = max(repeat, 5)
+    times: dict[str, list[float]] = {"GzipFile": [], "_GzipReader": []}
+    entries = {}
+    for _ in range(rounds):
+        for name in random.sample(list(times), 2):
+            module = layertar if name == "GzipFile" else old
+            with open(blob, "rb") as raw:
+                started = time.perf_counter()
+                scan = module.scan_layer(raw, stored, "gzip", "bench")
+                times[name].append(time.perf_counter() - started)
+            entries[name] = (len(scan.entries), scan.tar_bytes)
+    assert entries["GzipFile"] == entries["_GzipReader"], entries
+    ratios = [a / b for a, b in zip(times["GzipFile"], times["_GzipReader"], strict=True)]
+    print(f"\n## one gzip layer ({stored / 1e6:.0f} MB stored, {entries['GzipFile'][1] / 1e6:.0f} MB of tar), "
+          f"scan_layer, {rounds} interleaved rounds in one process")
+    for name, values in times.items():
+        print(f"  {name:<12} median {statistics.median(values):6.3f} s")
+    print(f"  GzipFile ÷ _GzipReader: median {statistics.median(ratios):.3f}x "
+          f"(rounds: {', '.join(f'{r:.3f}' for r in ratios)})")
+
+
 def _gnu_time(argv: list[str]) -> tuple[float, int]:
     """Wall seconds and peak RSS (bytes, GNU time's %M) of one run of `argv`."""
     started = time.perf_counter()
@@ -392,11 +437,15 @@ def main() -> None:
     parser.add_argument("--only", choices=("images", "folders"))
     parser.add_argument("--walk-helper", action="store_true")
     parser.add_argument("--million", type=int, nargs="?", const=1_000_000)
+    parser.add_argument("--gzip-reader", action="store_true")
     args = parser.parse_args()
     print(f"lightprof sizes bench · {os.cpu_count()} CPUs · Python {sys.version.split()[0]}")
     with tempfile.TemporaryDirectory(prefix="lightprof-bench-") as tmp:
         if args.walk_helper:
             bench_walk_helper(Path(tmp), args.files, args.repeat)
+            return
+        if args.gzip_reader:
+            bench_gzip_reader(Path(tmp), args.size_gb, args.repeat)
             return
         if args.million:
             raise SystemExit(0 if bench_million(Path(tmp), args.million, max(args.repeat, 3)) else 1)

@@ -214,3 +214,41 @@ def test_headless_on_a_traversal_digest_exits_3_with_one_sentence(tmp_path: Path
                           capture_output=True, text=True, timeout=120, env={**os.environ, "NO_COLOR": "1"})
     assert done.returncode == 3, done.stdout + done.stderr
     assert "Traceback" not in done.stderr and "not a valid digest" in done.stdout + done.stderr
+
+
+def _gzip_layer_variant(tmp_path: Path, make: Any) -> tuple[list[int], str | None]:
+    """Layer 2 of test_images' image, re-encoded by `make(tar bytes)`; (layer sizes, error)."""
+    import io
+    import tarfile
+
+    from tests.test_images import _layers as image_layers
+    from tests.test_images import _replace_layer
+
+    layers = image_layers()
+    tars = [layer.tar() for layer in layers]
+    with tarfile.open(fileobj=io.BytesIO(tars[1])) as tar:
+        last = tar.getmembers()[-1]
+    files = oci_files(layers, "gzip")
+    old = gzip.compress(tars[1], compresslevel=6, mtime=0)
+    files = _replace_layer(files, old, make(tars[1], last.offset_data + last.size))
+    write_oci_layout(tmp_path / "layout", files)
+    result = measure_image(ImageSpec(name="img", base_dir=tmp_path, path="layout"))
+    return [layer.size_bytes for layer in result.layers], result.error
+
+
+def test_gzip_layers_as_umoci_and_others_write_them_are_read(tmp_path: Path) -> None:
+    from tests.test_images import SIZES
+
+    variants = {
+        "umoci: tar padding cut": lambda tar, end: gzip.compress(tar[:end], mtime=0),
+        "two gzip members": lambda tar, end: gzip.compress(tar[:700], mtime=0) + gzip.compress(tar[700:], mtime=0),
+        "zeros after the stream": lambda tar, end: gzip.compress(tar, mtime=0) + b"\0" * 1024,
+    }
+    for i, (what, make) in enumerate(variants.items()):
+        sizes, error = _gzip_layer_variant(tmp_path / str(i), make)
+        assert error is None and sizes == SIZES, what
+
+
+def test_a_gzip_layer_cut_inside_a_file_is_one_sentence(tmp_path: Path) -> None:
+    _sizes, error = _gzip_layer_variant(tmp_path, lambda tar, end: gzip.compress(tar, mtime=0)[:300])
+    assert error is not None and "is truncated" in error and "\n" not in error

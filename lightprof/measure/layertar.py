@@ -8,6 +8,7 @@ end-of-archive blocks or the padding of its last member (as umoci can write) is 
 
 from __future__ import annotations
 
+import gzip
 import tarfile
 import zlib
 from dataclasses import dataclass, field
@@ -31,50 +32,10 @@ class LayerScan:
     estimate_bytes: int | None = None  # gzip -6 of the tar stream, when asked for
 
 
-class _GzipReader:
-    """Streams the decompressed bytes of a (possibly multi-member) gzip stream."""
-
-    def __init__(self, raw: BinaryIO, label: str) -> None:
-        self.raw = raw
-        self.label = label
-        self.inflate = zlib.decompressobj(wbits=31)
-        self.pending = b""
-        self.done = False
-
-    def read(self, size: int = -1) -> bytes:
-        size = _CHUNK if size is None or size < 0 else size
-        out = bytearray()
-        try:
-            while len(out) < size and not self.done:
-                if self.inflate.unconsumed_tail:
-                    data = self.inflate.unconsumed_tail
-                else:
-                    data = self.pending or self.raw.read(_CHUNK)
-                    self.pending = b""
-                if not data:
-                    if not self.inflate.eof:
-                        raise MeasureError(f"{self.label} is truncated: its gzip stream ends early")
-                    self.done = True
-                    break
-                out += self.inflate.decompress(data, size - len(out))
-                if self.inflate.eof:
-                    rest = self.inflate.unused_data
-                    if rest.strip(b"\0"):  # another gzip member follows (multi-member gzip)
-                        self.inflate = zlib.decompressobj(wbits=31)
-                        self.pending = rest
-                    elif not self.raw.read(1):
-                        self.done = True
-                    else:
-                        self.inflate = zlib.decompressobj(wbits=31)
-        except zlib.error as exc:
-            raise MeasureError(f"{self.label} is not a valid gzip stream ({exc})") from None
-        return bytes(out)
-
-
 class _Counter:
     """Counts (and optionally gzips, for an estimate) the bytes tarfile reads through it."""
 
-    def __init__(self, inner: BinaryIO | _GzipReader, estimate: bool) -> None:
+    def __init__(self, inner: BinaryIO | gzip.GzipFile, estimate: bool) -> None:
         self.inner = inner
         self.count = 0
         self.deflate = zlib.compressobj(ESTIMATE_GZIP_LEVEL, zlib.DEFLATED, 31) if estimate else None
@@ -128,7 +89,9 @@ def scan_layer(raw: BinaryIO, stored_bytes: int, compression: str, label: str, *
         mode = "r:"  # seekable: jump from header to header without reading file data
     else:
         if compression == "gzip":
-            inner: BinaryIO | _GzipReader = _GzipReader(raw, label)
+            # The standard library's reader: multi-member streams, zero padding after the last
+            # member, and EOFError on a stream cut short (caught below).
+            inner: BinaryIO | gzip.GzipFile = gzip.GzipFile(fileobj=raw, mode="rb")
         elif compression == "zstd":
             import zstandard
 
@@ -171,6 +134,10 @@ def scan_layer(raw: BinaryIO, stored_bytes: int, compression: str, label: str, *
         raise MeasureError(f"{label} cannot be read: {exc.strerror or exc}") from None
     except stream_errors as exc:
         raise MeasureError(f"{label} is not a valid zstd stream ({exc})") from None
+    except EOFError:
+        raise MeasureError(f"{label} is truncated: its {compression} stream ends early") from None
+    except (gzip.BadGzipFile, zlib.error) as exc:
+        raise MeasureError(f"{label} is not a valid gzip stream ({exc})") from None
     length = counter.count if counter is not None else stored_bytes
     if last is not None and last.offset_data + last.size > length:
         raise MeasureError(f"{label} is truncated: its tar ends inside '{last.name}'")
