@@ -92,7 +92,7 @@ def measure_layout(path: Path, label: str, *, top: int = 10, estimate: bool = Fa
                              os=str(layout.config.get("os", "")),
                              architecture=str(layout.config.get("architecture", "")),
                              config_bytes=layout.config_bytes)
-        scans: list[list[tuple[str, int, str]]] = []
+        analysis = dive.Analysis()  # fed layer by layer: one layer's entries are held at a time
         for i, blob in enumerate(layout.layers):
             where = f"{label}: layer {i + 1} ({blob.digest})"
             with source.open(blob.name) as raw:
@@ -106,14 +106,15 @@ def measure_layout(path: Path, label: str, *, top: int = 10, estimate: bool = Fa
                     check.verify(where)
             command = commands[i] if i < len(commands) else ""
             result.layers.append(_layer_result(i, blob.digest, blob.stored_bytes, blob.compression, scan, command, top))
-            scans.append(scan.entries)
+            analysis.add_layer(scan.entries)
+            del scan
     finally:
         source.close()
-    _summarise(result, scans)
+    _summarise(result, analysis.finish(top))
     return result
 
 
-def _summarise(result: ImageResult, scans: list[list[tuple[str, int, str]]]) -> None:
+def _summarise(result: ImageResult, figures: dive.DiveFigures) -> None:
     layers = result.layers
     result.size_bytes = sum(layer.size_bytes for layer in layers)
     result.user_size_bytes = result.size_bytes - (layers[0].size_bytes if layers else 0)
@@ -136,10 +137,10 @@ def _summarise(result: ImageResult, scans: list[list[tuple[str, int, str]]]) -> 
             f"{len(plain)} of {len(layers)} layers are stored uncompressed, so the stored size is not a "
             "compressed size; set budget_compressed to have it estimated (gzip of each layer)"
         )
-    figures = dive.analyse(scans)
     result.efficiency = figures.efficiency
     result.wasted_bytes = figures.wasted_bytes
     result.wasted = figures.wasted
+    result.wasted_paths = figures.wasted_paths
     if result.user_size_bytes:
         result.wasted_percent = figures.wasted_bytes / result.user_size_bytes
     elif figures.wasted_bytes == 0:

@@ -116,6 +116,7 @@ def scan_layer(raw: BinaryIO, stored_bytes: int, compression: str, label: str, *
                     raise MeasureError(f"{label} has a damaged tar header after '{last.name}' ({exc})") from None
                 if member is None:
                     break
+                tar.members = []  # tarfile keeps every header it read; nothing here needs them again
                 last = member
                 entry = _classify(member)
                 if entry is not None:

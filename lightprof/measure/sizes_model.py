@@ -116,5 +116,6 @@ class ImageResult:
     efficiency: float | None = None
     files: int = 0
     layers: list[LayerResult] = field(default_factory=list)
-    wasted: list[WastedPath] = field(default_factory=list)
+    wasted: list[WastedPath] = field(default_factory=list)  # the `top` largest, largest first
+    wasted_paths: int = 0  # every wasted path, counted (the report keeps only the top ones)
     duration_s: float = 0.0
