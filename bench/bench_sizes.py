@@ -20,6 +20,11 @@ flat = linear) and lightprof's peak RSS (reading 1 GB must stream).
   --gzip-reader  scanning gzip layers with the standard library's GzipFile against the
                  hand-written reader lightprof had (read from git history, HELPER_COMMIT), in
                  one process, interleaved rounds, on a layer of --size-gb (decompressed)
+  --compare PATH...  real files and folders (a bundle, node_modules, a site-packages): lightprof's
+                 raw size against du -sb (and du -sb less its folder entries, which lightprof does
+                 not count), the time of lightprof --headless against du -sb (interleaved), and for
+                 files the gzip and brotli figures against `gzip -9 -n` and `brotli -q 11`, as
+                 ratios. bench/real_bundle.sh builds a real esbuild bundle and runs this on it.
   --million N    the acceptance run of issue 12: a folder of N one-byte files (default 1,000,000)
                  sized by `lightprof --headless` with no compression asked, against du -sb; wall
                  time and peak RSS from GNU time (-f %M), interleaved rounds (the ratio must be
@@ -27,6 +32,7 @@ flat = linear) and lightprof's peak RSS (reading 1 GB must stream).
 Usage: python bench/bench_sizes.py [--size-gb 1] [--files 100000] [--only folders]
        python bench/bench_sizes.py --walk-helper [--files 100000]
        python bench/bench_sizes.py --gzip-reader [--size-gb 0.5]
+       python bench/bench_sizes.py --compare PATH [PATH...]
        python bench/bench_sizes.py --million [1000000]
 """
 
@@ -200,23 +206,27 @@ def _compile_bytecode() -> None:
                    capture_output=True)
 
 
-def _interleaved(commands: dict[str, list[str]], rounds: int) -> tuple[dict[str, list[float]], dict[str, list[str]]]:
+def _interleaved(commands: dict[str, list[str]], rounds: int,
+                 ok: tuple[int, ...] = (0,)) -> tuple[dict[str, list[float]], dict[str, list[str]]]:
     """Wall times and stdouts of each command over `rounds`, all once per round in random order.
 
     This machine's speed drifts by ±25% within seconds; timing the commands side by side in
-    every round and comparing within the round keeps that drift out of the ratios.
+    every round and comparing within the round keeps that drift out of the ratios. An exit code
+    outside `ok` stops the bench.
     """
     times: dict[str, list[float]] = {name: [] for name in commands}
     outputs: dict[str, list[str]] = {name: [] for name in commands}
     for argv in commands.values():
-        subprocess.run(argv, capture_output=True, check=True)  # warm the page cache
+        subprocess.run(argv, capture_output=True, check=False)  # warm the page cache
     for _ in range(rounds):
         order = list(commands)
         random.shuffle(order)
         for name in order:
             started = time.perf_counter()
-            done = subprocess.run(commands[name], capture_output=True, text=True, check=True)
+            done = subprocess.run(commands[name], capture_output=True, text=True, check=False)
             times[name].append(time.perf_counter() - started)
+            if done.returncode not in ok:
+                raise RuntimeError(f"{name} exited {done.returncode}: {done.stderr[-300:]}")
             outputs[name].append(done.stdout)
     return times, outputs
 
@@ -379,6 +389,57 @@ def bench_gzip_reader(folder: Path, size_gb: float, repeat: int) -> None:
           f"(rounds: {', '.join(f'{r:.3f}' for r in ratios)})")
 
 
+def _folder_entries(path: Path) -> int:
+    """What du -sb adds that lightprof does not count: every folder's and symlink's own size."""
+    total = os.lstat(path).st_size
+    for top, dirs, names in os.walk(path):
+        total += sum(os.lstat(os.path.join(top, d)).st_size for d in dirs)
+        total += sum(os.lstat(os.path.join(top, n)).st_size for n in names if os.path.islink(os.path.join(top, n)))
+    return total
+
+
+def bench_compare(paths: list[str], rounds: int) -> None:
+    """lightprof against du -sb, gzip -9 -n and brotli -q 11 on real inputs, as ratios."""
+    from lightprof.measure.artifacts import measure_artifact
+    from lightprof.profile import ArtifactSpec
+
+    _compile_bytecode()
+    lightprof = str(Path(PY).with_name("lightprof"))
+    print("\n## real inputs: lightprof against du -sb, gzip -9 -n and brotli -q 11")
+    with tempfile.TemporaryDirectory(prefix="lightprof-compare-") as tmp:
+        for raw_path in paths:
+            path = Path(raw_path).resolve()
+            spec = ArtifactSpec(name="x", base_dir=Path("/"), path=str(path))
+            ours = measure_artifact(spec)
+            assert ours.error is None, ours.error
+            du = int(subprocess.run(["du", "-sb", str(path)], capture_output=True, text=True,
+                                    check=True).stdout.split()[0])
+            du_files = du - (_folder_entries(path) if path.is_dir() else 0)
+            print(f"\n  {path}  ({ours.files:,} files)")
+            print(f"    raw      lightprof {ours.raw_bytes:>12,}   du -sb {du:>12,} ({ours.raw_bytes / du:.4f}x)   "
+                  f"du -sb less folder/symlink entries {du_files:>12,} ({ours.raw_bytes / du_files:.4f}x)")
+            if ours.not_counted:
+                print(f"             {ours.not_counted}")
+            if path.is_dir():
+                profile = Path(tmp) / "p.toml"
+                profile.write_text(f'version = 1\n[[artifact]]\nname = "x"\npath = "{path}"\n', encoding="utf-8")
+                times, _ = _interleaved({"du": ["du", "-sb", str(path)],
+                                         "lightprof": [lightprof, "--headless", "-p", str(profile)]}, rounds,
+                                        ok=(0, 1))  # 1: .wasm shipped without a kernel sample
+                ratios = [a / b for a, b in zip(times["lightprof"], times["du"], strict=True)]
+                print(f"    time     lightprof --headless {statistics.median(times['lightprof']):.3f} s   du -sb "
+                      f"{statistics.median(times['du']):.3f} s   median ratio {statistics.median(ratios):.2f}x "
+                      f"({rounds} interleaved rounds)")
+                continue
+            for method, argv in (("gzip", ["gzip", "-9", "-n", "-c"]), ("brotli", ["brotli", "-q", "11", "-c"])):
+                figure = measure_artifact(ArtifactSpec(name="x", base_dir=Path("/"), path=str(path),
+                                                       compression=method)).counted_bytes
+                cli = len(subprocess.run([*argv, str(path)], capture_output=True, check=True).stdout)
+                assert figure is not None
+                print(f"    {method:<8} lightprof {figure:>12,}   {' '.join(argv[:-1]):<14} {cli:>12,}   "
+                      f"ratio {figure / cli:.4f}x ({(figure - cli) / cli:+.2%})")
+
+
 def _gnu_time(argv: list[str]) -> tuple[float, int]:
     """Wall seconds and peak RSS (bytes, GNU time's %M) of one run of `argv`."""
     started = time.perf_counter()
@@ -438,11 +499,15 @@ def main() -> None:
     parser.add_argument("--walk-helper", action="store_true")
     parser.add_argument("--million", type=int, nargs="?", const=1_000_000)
     parser.add_argument("--gzip-reader", action="store_true")
+    parser.add_argument("--compare", nargs="+", metavar="PATH")
     args = parser.parse_args()
     print(f"lightprof sizes bench · {os.cpu_count()} CPUs · Python {sys.version.split()[0]}")
     with tempfile.TemporaryDirectory(prefix="lightprof-bench-") as tmp:
         if args.walk_helper:
             bench_walk_helper(Path(tmp), args.files, args.repeat)
+            return
+        if args.compare:
+            bench_compare(args.compare, max(args.repeat, 5))
             return
         if args.gzip_reader:
             bench_gzip_reader(Path(tmp), args.size_gb, args.repeat)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import hashlib
 import os
 import random
 import shutil
@@ -80,6 +81,11 @@ def test_glob_sums_its_matches_recursively(bundle: Path) -> None:
     assert result.files == 3
 
 
+_NO_BROTLI = pytest.mark.skipif(shutil.which("brotli") is None, reason="the brotli CLI is not installed")
+_NO_GZIP = pytest.mark.skipif(shutil.which("gzip") is None, reason="the gzip CLI is not installed")
+
+
+@_NO_BROTLI
 def test_brotli_size_equals_the_brotli_cli_byte_for_byte(bundle: Path) -> None:
     result = _measure(bundle, "dist/**/*.js", compression="brotli")
     cli = sum(len(subprocess.run(["brotli", "-q", "11", "-c", str(p)], capture_output=True, check=True).stdout)
@@ -88,6 +94,7 @@ def test_brotli_size_equals_the_brotli_cli_byte_for_byte(bundle: Path) -> None:
     assert result.counted_bytes == cli
 
 
+@_NO_GZIP
 def test_gzip_size_is_zlib_level_9_within_half_a_percent_of_the_gzip_cli(bundle: Path) -> None:
     result = _measure(bundle, "dist/**/*.js", compression="gzip")
     paths = _files(bundle, "dist/**/*.js")
@@ -98,6 +105,8 @@ def test_gzip_size_is_zlib_level_9_within_half_a_percent_of_the_gzip_cli(bundle:
     assert abs(result.gzip_bytes - cli) / cli < 0.005  # GNU gzip's own deflate: close, not equal
 
 
+@_NO_GZIP
+@_NO_BROTLI
 def test_empty_file_compresses_like_the_clis(tmp_path: Path) -> None:
     (tmp_path / "empty.js").write_bytes(b"")
     result = _measure(tmp_path, "empty.js", compression="brotli", extra=("gzip",))
@@ -238,3 +247,52 @@ def test_headless_run_with_a_glob_matching_nothing_exits_3_with_one_sentence(tmp
     assert done.returncode == 3
     assert "Traceback" not in done.stdout + done.stderr
     assert "matches nothing" in done.stdout + done.stderr
+
+
+def _du_files(folder: Path) -> int:
+    """du -sb of a folder less the folders' own sizes, which lightprof does not count."""
+    du = int(subprocess.run(["du", "-sb", str(folder)], capture_output=True, text=True, check=True).stdout.split()[0])
+    return du - sum(os.lstat(os.path.join(top, d)).st_size for top, dirs, _ in os.walk(folder) for d in dirs) \
+        - os.lstat(folder).st_size
+
+
+def test_one_file_under_two_hard_linked_names_sizes_once_like_du(tmp_path: Path) -> None:
+    folder = tmp_path / "node_modules"
+    (folder / "a" / "bin").mkdir(parents=True)
+    (folder / "b" / "bin").mkdir(parents=True)
+    (folder / "a" / "bin" / "esbuild").write_bytes(os.urandom(10_000_000))
+    os.link(folder / "a" / "bin" / "esbuild", folder / "b" / "bin" / "esbuild")
+    result = _measure(tmp_path, "node_modules", compression="gzip")
+    assert result.raw_bytes == 10_000_000 == _du_files(folder)
+    assert result.files == 1 and "1 extra hard-link name" in result.not_counted
+    glob = _measure(tmp_path, "node_modules/**/esbuild")
+    assert glob.raw_bytes == 10_000_000
+
+
+def test_a_symlink_loop_under_a_glob_ends(tmp_path: Path) -> None:
+    dist = tmp_path / "dist"
+    dist.mkdir()
+    (dist / "app.js").write_bytes(b"x" * 1000)
+    (dist / "self").symlink_to(dist)
+    result = _measure(tmp_path, "dist/**", compression="gzip")
+    assert (result.raw_bytes, result.files) == (1000, 1) and "1 symlink(s) (not followed)" in result.not_counted
+
+
+def test_a_fifo_inside_a_folder_is_never_opened(tmp_path: Path) -> None:
+    (tmp_path / "dist").mkdir()
+    (tmp_path / "dist" / "app.js").write_bytes(b"x" * 10)
+    os.mkfifo(tmp_path / "dist" / "pipe")
+    result = _measure(tmp_path, "dist", compression="brotli")
+    assert result.raw_bytes == 10 and "1 FIFO(s), socket(s) or device(s)" in result.not_counted
+
+
+def test_a_fifo_named_as_the_artifact_is_one_sentence(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "bundle.js")
+    result = measure_artifact(_spec(tmp_path, "bundle.js", compression="gzip"))
+    assert result.error is not None and "is not a regular file or folder (a FIFO" in result.error
+
+
+def test_shipped_wasm_is_recorded_with_its_sha256(bundle: Path) -> None:
+    result = _measure(bundle, "dist")
+    assert result.wasm_files == ["kernel.wasm"]
+    assert result.wasm_sha256 == [hashlib.sha256((bundle / "dist" / "kernel.wasm").read_bytes()).hexdigest()]
