@@ -17,9 +17,9 @@ flat = linear) and lightprof's peak RSS (reading 1 GB must stream).
   --walk-helper  the single-process walk against the walk with a helper process that lightprof
                  had until it was measured here (its code is read from git history, commit
                  HELPER_COMMIT), and du -sb, in fresh processes, interleaved, on --files files
-  --gzip-reader  scanning gzip layers with the standard library's GzipFile against the
-                 hand-written reader lightprof had (read from git history, HELPER_COMMIT), in
-                 one process, interleaved rounds, on a layer of --size-gb (decompressed)
+  --gzip-reader  scanning a gzip layer through lightprof's GzipStream against the standard
+                 library's GzipFile, in one process, interleaved rounds, on a layer of --size-gb
+                 (decompressed)
   --compare PATH...  real files and folders (a bundle, node_modules, a site-packages): lightprof's
                  raw size against du -sb (and du -sb less its folder entries, which lightprof does
                  not count), the time of lightprof --headless against du -sb (interleaved), and for
@@ -349,16 +349,7 @@ def bench_walk_helper(folder: Path, files: int, repeat: int) -> None:
 
 
 def bench_gzip_reader(folder: Path, size_gb: float, repeat: int) -> None:
-    """scan_layer on one gzip layer through GzipFile (now) and through the old _GzipReader."""
-    import importlib.util
-
-    source = subprocess.run(["git", "-C", str(REPO), "show", f"{HELPER_COMMIT}:lightprof/measure/layertar.py"],
-                            capture_output=True, text=True, check=True).stdout
-    (folder / "layertar_old.py").write_text(source, encoding="utf-8")
-    spec = importlib.util.spec_from_file_location("layertar_old", folder / "layertar_old.py")
-    assert spec is not None and spec.loader is not None
-    old = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(old)
+    """scan_layer on one gzip layer through lightprof's GzipStream and through gzip.GzipFile."""
     from lightprof.measure import layertar
 
     layer = folder / "layer.tar"
@@ -369,23 +360,27 @@ def bench_gzip_reader(folder: Path, size_gb: float, repeat: int) -> None:
     layer.unlink()
     stored = blob.stat().st_size
     rounds = max(repeat, 5)
-    times: dict[str, list[float]] = {"GzipFile": [], "_GzipReader": []}
+    readers = {"GzipStream": layertar.open_gzip, "GzipFile": lambda raw: gzip.GzipFile(fileobj=raw, mode="rb")}
+    times: dict[str, list[float]] = {name: [] for name in readers}
     entries = {}
-    for _ in range(rounds):
-        for name in random.sample(list(times), 2):
-            module = layertar if name == "GzipFile" else old
-            with open(blob, "rb") as raw:
-                started = time.perf_counter()
-                scan = module.scan_layer(raw, stored, "gzip", "bench")
-                times[name].append(time.perf_counter() - started)
-            entries[name] = (len(scan.entries), scan.tar_bytes)
-    assert entries["GzipFile"] == entries["_GzipReader"], entries
-    ratios = [a / b for a, b in zip(times["GzipFile"], times["_GzipReader"], strict=True)]
+    try:
+        for _ in range(rounds):
+            for name in random.sample(list(readers), len(readers)):
+                layertar.open_gzip = readers[name]  # type: ignore[assignment]
+                with open(blob, "rb") as raw:
+                    started = time.perf_counter()
+                    scan = layertar.scan_layer(raw, stored, "gzip", "bench")
+                    times[name].append(time.perf_counter() - started)
+                entries[name] = (len(scan.entries), scan.tar_bytes)
+    finally:
+        layertar.open_gzip = readers["GzipStream"]  # type: ignore[assignment]
+    assert entries["GzipStream"] == entries["GzipFile"], entries
+    ratios = [a / b for a, b in zip(times["GzipFile"], times["GzipStream"], strict=True)]
     print(f"\n## one gzip layer ({stored / 1e6:.0f} MB stored, {entries['GzipFile'][1] / 1e6:.0f} MB of tar), "
           f"scan_layer, {rounds} interleaved rounds in one process")
     for name, values in times.items():
         print(f"  {name:<12} median {statistics.median(values):6.3f} s")
-    print(f"  GzipFile ÷ _GzipReader: median {statistics.median(ratios):.3f}x "
+    print(f"  GzipFile ÷ GzipStream: median {statistics.median(ratios):.3f}x "
           f"(rounds: {', '.join(f'{r:.3f}' for r in ratios)})")
 
 

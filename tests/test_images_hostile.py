@@ -243,6 +243,8 @@ def test_gzip_layers_as_umoci_and_others_write_them_are_read(tmp_path: Path) -> 
         "umoci: tar padding cut": lambda tar, end: gzip.compress(tar[:end], mtime=0),
         "two gzip members": lambda tar, end: gzip.compress(tar[:700], mtime=0) + gzip.compress(tar[700:], mtime=0),
         "zeros after the stream": lambda tar, end: gzip.compress(tar, mtime=0) + b"\0" * 1024,
+        "zeros between members": lambda tar, end: (gzip.compress(tar[:700], mtime=0) + b"\0" * 3
+                                                   + gzip.compress(tar[700:], mtime=0)),
     }
     for i, (what, make) in enumerate(variants.items()):
         sizes, error = _gzip_layer_variant(tmp_path / str(i), make)
@@ -252,3 +254,21 @@ def test_gzip_layers_as_umoci_and_others_write_them_are_read(tmp_path: Path) -> 
 def test_a_gzip_layer_cut_inside_a_file_is_one_sentence(tmp_path: Path) -> None:
     _sizes, error = _gzip_layer_variant(tmp_path, lambda tar, end: gzip.compress(tar, mtime=0)[:300])
     assert error is not None and "is truncated" in error and "\n" not in error
+
+
+def test_gzip_stream_reads_what_gzipfile_reads_in_any_chunking() -> None:
+    import io
+    import random
+
+    from lightprof.measure.layertar import GzipStream
+
+    data = random.Random(3).randbytes(300_000) * 3
+    blob = gzip.compress(data[:5], mtime=0) + b"\0" * 7 + gzip.compress(data[5:], mtime=0) + b"\0" * 2
+    assert gzip.GzipFile(fileobj=io.BytesIO(blob)).read() == data  # the format, as the stdlib reads it
+    for chunk in (1, 4096, 1 << 20):
+        stream, out = GzipStream(io.BytesIO(blob)), bytearray()
+        while piece := stream.read(chunk):
+            out += piece
+        assert bytes(out) == data
+    with pytest.raises(EOFError):
+        GzipStream(io.BytesIO(blob[:1000])).read(1 << 30)
