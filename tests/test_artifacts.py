@@ -296,3 +296,9 @@ def test_shipped_wasm_is_recorded_with_its_sha256(bundle: Path) -> None:
     result = _measure(bundle, "dist")
     assert result.wasm_files == ["kernel.wasm"]
     assert result.wasm_sha256 == [hashlib.sha256((bundle / "dist" / "kernel.wasm").read_bytes()).hexdigest()]
+
+
+def test_a_symlink_named_as_the_artifact_is_followed_and_compressed(bundle: Path) -> None:
+    (bundle / "latest.js").symlink_to(bundle / "dist" / "js" / "app.js")
+    result = _measure(bundle, "latest.js", compression="gzip")
+    assert result.raw_bytes == 120_000 and result.gzip_bytes is not None and result.gzip_bytes < 120_000

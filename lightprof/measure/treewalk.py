@@ -54,7 +54,7 @@ class Tally:
         self.special = 0  # FIFOs, sockets, devices
         self.matched = 0  # paths a glob matched (files, folders, anything)
 
-    def add(self, dir_fd: int, prefix: str, name: str, info: os.stat_result) -> None:
+    def add(self, dir_fd: int | None, prefix: str, name: str, info: os.stat_result) -> None:
         """Count one regular file `prefix + name` (stat-ed as `info`) unless its inode was counted."""
         if info.st_nlink > 1 and not self.first_name(info):
             return
@@ -198,12 +198,7 @@ def add_named(path: str, tally: Tally, label: str) -> str:
         walk_folder(path, tally)
         return "folder"
     if stat.S_ISREG(info.st_mode):
-        folder, name = os.path.split(path)
-        fd = _open_folder(folder or ".", _DIR_FLAGS)
-        try:
-            tally.add(fd, folder + "/" if folder else "", name, info)
-        finally:
-            os.close(fd)
+        tally.add(None, "", path, info)  # by its whole path: a named symlink is followed when opened too
         return "file"
     raise MeasureError(
         f"artifact '{label}': '{path}' is not a regular file or folder (a FIFO, socket or device); "

@@ -147,4 +147,6 @@ if __name__ == "__main__":
     del sys.path[0]  # this folder holds lightprof's modules: a fallback's `import cache` must not find them
     in_fd, out_fd, parent = (int(arg) for arg in sys.argv[1:4])
     _die_with_parent(parent)
+    for fd in (in_fd, out_fd):  # a program the fallback runs must not hold lightprof's pipes open
+        os.set_inheritable(fd, False)
     serve(in_fd, out_fd)
