@@ -272,3 +272,21 @@ def test_gzip_stream_reads_what_gzipfile_reads_in_any_chunking() -> None:
         assert bytes(out) == data
     with pytest.raises(EOFError):
         GzipStream(io.BytesIO(blob[:1000])).read(1 << 30)
+
+
+@pytest.mark.parametrize(("key", "value"), [
+    ("Config", 5), ("Config", None), ("Layers", "blobs/x"), ("Layers", [7]), ("RepoTags", "demo:1"),
+    ("RepoTags", [None]), (None, "not an object"),
+])
+def test_wrongly_typed_docker_manifest_fields_are_one_sentence(tmp_path: Path, key: str | None, value: Any) -> None:
+    files = oci_files(_layers(), "none", docker_manifest=True)
+    legacy = json.loads(files.pop("manifest.json"))
+    if key is None:
+        legacy[0] = value
+    else:
+        legacy[0][key] = value
+    files["manifest.json"] = json.dumps(legacy).encode()
+    files.pop("index.json")
+    write_oci_layout(tmp_path / "layout", files)
+    error = _error(tmp_path, "layout")
+    assert error.startswith("image 'img': manifest.json") and ("must be" in error or "has no 'Config'" in error)
