@@ -77,7 +77,7 @@ def instantiate(eng, module) -> None:  # noqa: ANN001 - wasmtime types, imported
 
 def cache_vs_compile(repeats: int = 41) -> dict[str, float]:
     """Median seconds of the lab's module load (`cache.load_module`) in one warm process: a miss
-    on an empty cache (key, compile, serialize, store) and a hit (key, read, SHA-256 check,
+    on an empty cache (key, compile, serialize, store) and a hit (key, read, MAC check,
     deserialize), each in runs of its own so neither pays for the other's cache pollution; compile
     and deserialize alone; and an instantiation (store + instance), which both then pay."""
     from lightprof.measure.kernels import cache
