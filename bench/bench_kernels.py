@@ -283,7 +283,7 @@ def main() -> int:
     verdict = "PASS" if speedup >= 10 else "FAIL"
     print(f"  module from the disk cache: deserialize {us(warm['deserialize']).strip()} vs compile "
           f"{us(warm['compile']).strip()} -> {speedup:.1f}x [{verdict}]; the whole second instantiation (key, "
-          f"read, SHA-256 check, deserialize, instantiate) {us(warm['hit'] + inst).strip()} vs "
+          f"read, MAC check, deserialize, instantiate) {us(warm['hit'] + inst).strip()} vs "
           f"{us(warm['miss'] + inst).strip()} with a compile (and serialize, store) -> "
           f"{(warm['miss'] + inst) / (warm['hit'] + inst):.1f}x")
     cold_first, cold_second = cache_in_fresh_processes()
