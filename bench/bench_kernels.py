@@ -5,7 +5,9 @@
 Prints, per built-in and payload size, p50 latencies (Wasm end to end = copy in + call + read
 out), throughput per CPU-second and speedups; then the acceptance figures of issue 5: byte-sum
 SIMD vs NumPy's uint8 sum at 1 MiB, disk-cache load vs compile, the per-call overhead of the
-public and the direct call path, break-even sizes, and what epoch interruption costs.
+public and the direct call path, break-even sizes, and what epoch interruption costs; then what
+running fallbacks in a worker process costs against running them in lightprof's own process (the
+op timed inside each alike, rounds interleaved), and the worker's start and pipe round trip apart.
 """
 
 from __future__ import annotations
@@ -75,7 +77,7 @@ def instantiate(eng, module) -> None:  # noqa: ANN001 - wasmtime types, imported
 
 def cache_vs_compile(repeats: int = 41) -> dict[str, float]:
     """Median seconds of the lab's module load (`cache.load_module`) in one warm process: a miss
-    on an empty cache (key, compile, serialize, store) and a hit (key, read, SHA-256 check,
+    on an empty cache (key, compile, serialize, store) and a hit (key, read, MAC check,
     deserialize), each in runs of its own so neither pays for the other's cache pollution; compile
     and deserialize alone; and an instantiation (store + instance), which both then pay."""
     from lightprof.measure.kernels import cache
@@ -184,6 +186,59 @@ def epoch_cost(size: int = MiB, repeats: int = 200) -> dict[str, tuple[float, fl
     return out
 
 
+def worker_vs_in_process(sizes: tuple[int, ...], runs: int, rounds: int = 5) -> None:
+    """Each built-in fallback's p50 timed in lightprof's process and in its worker, same run."""
+    import importlib.util
+    import random
+
+    from lightprof.measure.kernels.manifest import load_manifest
+    from lightprof.measure.kernels.outputs import make_input
+    from lightprof.measure.kernels.worker import FallbackWorker
+
+    print(f"\nFallback in a worker process vs in lightprof's process (p50 of {runs} runs x {rounds} interleaved "
+          "rounds; the op timed inside each, the pipe apart):")
+    print(f"  {'kernel':<13} {'size':>8}  {'in-process':>11} {'worker':>11} {'worker÷in':>9}   "
+          f"{'worker start':>12} {'round trip':>11} {'send payload':>13}")
+    for name in builtin_names():
+        manifest = load_manifest(KernelSpec(name=name, base_dir=REPO))
+        spec = importlib.util.spec_from_file_location(f"_bench_{name}", manifest.fallback)
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        started = time.perf_counter()
+        worker = FallbackWorker(manifest.fallback, 60.0)
+        start_s = time.perf_counter() - started
+        try:
+            trip = statistics.median(worker.round_trip_s(50))
+            for size in sizes:
+                maker = getattr(module, "make_input", None)
+                data = bytes(maker(size, random.Random(size))) if maker else make_input(manifest, size, size)
+                inside: list[float] = []
+                outside: list[float] = []
+                for _ in range(rounds):
+                    for run in random.sample(("in", "worker"), 2):
+                        if run == "worker":
+                            samples, _cpu = worker.time("run", data, manifest.args, 3, runs)
+                            outside.extend(s / 1e9 for s in samples)
+                        else:
+                            for i in range(3 + runs):
+                                t0 = time.perf_counter_ns()
+                                module.run(data, *manifest.args)
+                                if i >= 3:
+                                    inside.append((time.perf_counter_ns() - t0) / 1e9)
+                calls = []
+                for _ in range(5):  # a call round trip carries the payload: less the op and a ping
+                    t0 = time.perf_counter()
+                    worker.call("run", data, manifest.args)
+                    calls.append(time.perf_counter() - t0)
+                p_in, p_out = statistics.median(inside), statistics.median(outside)
+                payload_s = max(0.0, statistics.median(calls) - p_out - trip)
+                print(f"  {name:<13} {size:>8}  {us(p_in)} {us(p_out)} {p_out / p_in:8.2f}x   "
+                      f"{start_s * 1e3:10.1f}ms {us(trip)} {us(payload_s)}")
+        finally:
+            worker.close()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=30)
@@ -228,7 +283,7 @@ def main() -> int:
     verdict = "PASS" if speedup >= 10 else "FAIL"
     print(f"  module from the disk cache: deserialize {us(warm['deserialize']).strip()} vs compile "
           f"{us(warm['compile']).strip()} -> {speedup:.1f}x [{verdict}]; the whole second instantiation (key, "
-          f"read, SHA-256 check, deserialize, instantiate) {us(warm['hit'] + inst).strip()} vs "
+          f"read, MAC check, deserialize, instantiate) {us(warm['hit'] + inst).strip()} vs "
           f"{us(warm['miss'] + inst).strip()} with a compile (and serialize, store) -> "
           f"{(warm['miss'] + inst) / (warm['hit'] + inst):.1f}x")
     cold_first, cold_second = cache_in_fresh_processes()
@@ -242,6 +297,7 @@ def main() -> int:
     for name, (plain, epoch) in epoch_cost().items():
         print(f"  epoch interruption cost, {name} op at 1 MiB: {us(plain).strip()} without, "
               f"{us(epoch).strip()} with (+{(epoch / plain - 1):.0%})")
+    worker_vs_in_process(sizes, args.runs)
     return 0
 
 

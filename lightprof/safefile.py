@@ -43,19 +43,23 @@ def kind_of(mode: int) -> str:
     return "not a regular file"
 
 
-def open_regular(path: str | os.PathLike[str], label: str) -> IO[bytes]:
+def open_regular(path: str | os.PathLike[str], label: str, *, dir_fd: int | None = None,
+                 follow: bool = True) -> IO[bytes]:
     """Open `path` for reading if it is a regular file; never blocks on a FIFO or device.
 
     O_NONBLOCK makes opening a FIFO with no writer return at once; the descriptor is then checked
-    with fstat (not stat first, which would race with a swap of the file).
+    with fstat (not stat first, which would race with a swap of the file). `dir_fd`: `path` is
+    relative to that open folder; `follow=False`: a symlink is refused rather than followed.
     """
+    flags = os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | (0 if follow else os.O_NOFOLLOW)
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        fd = os.open(path, flags, dir_fd=dir_fd)
     except FileNotFoundError:
         raise UnsafeInput(f"{label}: no such file") from None
     except OSError as exc:
         if exc.errno == errno.ELOOP:
-            raise UnsafeInput(f"{label}: is a symlink loop, expected a file") from None
+            what = "a symlink loop" if follow else "a symlink"
+            raise UnsafeInput(f"{label}: is {what}, expected a file") from None
         if exc.errno == errno.ENAMETOOLONG:
             raise UnsafeInput(f"{label}: the file name is too long") from None
         raise UnsafeInput(f"{label}: cannot be read ({exc.strerror})") from None

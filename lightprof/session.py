@@ -153,7 +153,7 @@ def collect_figures(profile: Profile, result: Result) -> list[Figure]:
         # The practice's rule: Wasm that ships needs a kernel sample proving it pays its way.
         from lightprof.measure.kernels import wasm_rule_figures
 
-        figures.extend(wasm_rule_figures(profile, result.artifacts))
+        figures.extend(wasm_rule_figures(profile, result.artifacts, result.kernels))
     return figures
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import hashlib
 import os
 import random
 import shutil
@@ -48,8 +49,8 @@ def _spec(base: Path, path: str, **kw: object) -> ArtifactSpec:
     return ArtifactSpec(name="bundle", base_dir=base, path=path, **kw)  # type: ignore[arg-type]
 
 
-def _measure(base: Path, path: str, **kw: object) -> ArtifactResult:
-    result = measure_artifact(_spec(base, path, **kw))
+def _measure(base: Path, path: str, extra: tuple[str, ...] = (), **kw: object) -> ArtifactResult:
+    result = measure_artifact(_spec(base, path, **kw), extra=extra)
     assert result.error is None, result.error
     return result
 
@@ -80,6 +81,11 @@ def test_glob_sums_its_matches_recursively(bundle: Path) -> None:
     assert result.files == 3
 
 
+_NO_BROTLI = pytest.mark.skipif(shutil.which("brotli") is None, reason="the brotli CLI is not installed")
+_NO_GZIP = pytest.mark.skipif(shutil.which("gzip") is None, reason="the gzip CLI is not installed")
+
+
+@_NO_BROTLI
 def test_brotli_size_equals_the_brotli_cli_byte_for_byte(bundle: Path) -> None:
     result = _measure(bundle, "dist/**/*.js", compression="brotli")
     cli = sum(len(subprocess.run(["brotli", "-q", "11", "-c", str(p)], capture_output=True, check=True).stdout)
@@ -88,6 +94,7 @@ def test_brotli_size_equals_the_brotli_cli_byte_for_byte(bundle: Path) -> None:
     assert result.counted_bytes == cli
 
 
+@_NO_GZIP
 def test_gzip_size_is_zlib_level_9_within_half_a_percent_of_the_gzip_cli(bundle: Path) -> None:
     result = _measure(bundle, "dist/**/*.js", compression="gzip")
     paths = _files(bundle, "dist/**/*.js")
@@ -98,9 +105,11 @@ def test_gzip_size_is_zlib_level_9_within_half_a_percent_of_the_gzip_cli(bundle:
     assert abs(result.gzip_bytes - cli) / cli < 0.005  # GNU gzip's own deflate: close, not equal
 
 
+@_NO_GZIP
+@_NO_BROTLI
 def test_empty_file_compresses_like_the_clis(tmp_path: Path) -> None:
     (tmp_path / "empty.js").write_bytes(b"")
-    result = _measure(tmp_path, "empty.js", compression="brotli")
+    result = _measure(tmp_path, "empty.js", compression="brotli", extra=("gzip",))
     brotli_cli = subprocess.run(["brotli", "-q", "11", "-c", str(tmp_path / "empty.js")],
                                 capture_output=True, check=True).stdout
     gzip_cli = subprocess.run(["gzip", "-9", "-n", "-c", str(tmp_path / "empty.js")],
@@ -111,22 +120,39 @@ def test_empty_file_compresses_like_the_clis(tmp_path: Path) -> None:
 @pytest.mark.skipif(shutil.which("zstd") is None, reason="the zstd CLI is not installed")
 def test_zstd_size_is_within_3_percent_of_the_zstd_cli_at_level_19(bundle: Path) -> None:
     # python-zstandard bundles its own libzstd, which need not be the CLI's version: close, not equal
-    result = _measure(bundle, "dist/js/app.js")
+    result = _measure(bundle, "dist/js/app.js", extra=("zstd",))
     cli = subprocess.run(["zstd", "-19", "-q", "-c", str(bundle / "dist/js/app.js")], capture_output=True, check=True)
     assert result.zstd_bytes is not None
     assert abs(result.zstd_bytes - len(cli.stdout)) / len(cli.stdout) < 0.03
 
 
-def test_no_compression_counts_raw_bytes(bundle: Path) -> None:
+def test_no_compression_counts_raw_bytes_and_compresses_nothing_unasked(bundle: Path) -> None:
     result = _measure(bundle, "dist/js/app.js", compression="none")
     assert result.counted_bytes == result.raw_bytes == 120_000
-    assert result.gzip_bytes is not None and result.gzip_bytes < 120_000  # small: shown anyway
+    assert (result.gzip_bytes, result.brotli_bytes, result.zstd_bytes) == (None, None, None)
+    assert result.compressed_note == ""
+
+
+def test_a_caller_that_shows_other_compressions_gets_them_while_small(bundle: Path) -> None:
+    result = _measure(bundle, "dist/js/app.js", compression="none", extra=("gzip", "brotli"))
+    assert result.gzip_bytes is not None and result.gzip_bytes < 120_000
+    assert result.brotli_bytes is not None and result.zstd_bytes is None
+
+
+def test_shown_compressions_are_skipped_for_many_files_with_a_note(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for i in range(5):
+        (tmp_path / f"f{i}.js").write_bytes(b"x" * i)
+    monkeypatch.setattr(artifacts, "EXTRA_MAX_FILES", 4)
+    result = _measure(tmp_path, "*.js", extra=("gzip",))
+    assert result.gzip_bytes is None and "gzip not computed" in result.compressed_note
+    assert "5 files" in result.compressed_note
 
 
 def test_unasked_slow_compression_is_skipped_on_big_artifacts_with_a_note(
         bundle: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(artifacts.EXTRA_LIMITS, "brotli", 1_000)
-    result = _measure(bundle, "dist/js/app.js", compression="gzip")
+    result = _measure(bundle, "dist/js/app.js", compression="gzip", extra=("brotli",))
     assert result.brotli_bytes is None
     assert "brotli not computed" in result.compressed_note
     assert result.counted_bytes == result.gzip_bytes
@@ -221,3 +247,58 @@ def test_headless_run_with_a_glob_matching_nothing_exits_3_with_one_sentence(tmp
     assert done.returncode == 3
     assert "Traceback" not in done.stdout + done.stderr
     assert "matches nothing" in done.stdout + done.stderr
+
+
+def _du_files(folder: Path) -> int:
+    """du -sb of a folder less the folders' own sizes, which lightprof does not count."""
+    du = int(subprocess.run(["du", "-sb", str(folder)], capture_output=True, text=True, check=True).stdout.split()[0])
+    return du - sum(os.lstat(os.path.join(top, d)).st_size for top, dirs, _ in os.walk(folder) for d in dirs) \
+        - os.lstat(folder).st_size
+
+
+def test_one_file_under_two_hard_linked_names_sizes_once_like_du(tmp_path: Path) -> None:
+    folder = tmp_path / "node_modules"
+    (folder / "a" / "bin").mkdir(parents=True)
+    (folder / "b" / "bin").mkdir(parents=True)
+    (folder / "a" / "bin" / "esbuild").write_bytes(os.urandom(10_000_000))
+    os.link(folder / "a" / "bin" / "esbuild", folder / "b" / "bin" / "esbuild")
+    result = _measure(tmp_path, "node_modules", compression="gzip")
+    assert result.raw_bytes == 10_000_000 == _du_files(folder)
+    assert result.files == 1 and "1 extra hard-link name" in result.not_counted
+    glob = _measure(tmp_path, "node_modules/**/esbuild")
+    assert glob.raw_bytes == 10_000_000
+
+
+def test_a_symlink_loop_under_a_glob_ends(tmp_path: Path) -> None:
+    dist = tmp_path / "dist"
+    dist.mkdir()
+    (dist / "app.js").write_bytes(b"x" * 1000)
+    (dist / "self").symlink_to(dist)
+    result = _measure(tmp_path, "dist/**", compression="gzip")
+    assert (result.raw_bytes, result.files) == (1000, 1) and "1 symlink(s) (not followed)" in result.not_counted
+
+
+def test_a_fifo_inside_a_folder_is_never_opened(tmp_path: Path) -> None:
+    (tmp_path / "dist").mkdir()
+    (tmp_path / "dist" / "app.js").write_bytes(b"x" * 10)
+    os.mkfifo(tmp_path / "dist" / "pipe")
+    result = _measure(tmp_path, "dist", compression="brotli")
+    assert result.raw_bytes == 10 and "1 FIFO(s), socket(s) or device(s)" in result.not_counted
+
+
+def test_a_fifo_named_as_the_artifact_is_one_sentence(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "bundle.js")
+    result = measure_artifact(_spec(tmp_path, "bundle.js", compression="gzip"))
+    assert result.error is not None and "is not a regular file or folder (a FIFO" in result.error
+
+
+def test_shipped_wasm_is_recorded_with_its_sha256(bundle: Path) -> None:
+    result = _measure(bundle, "dist")
+    assert result.wasm_files == ["kernel.wasm"]
+    assert result.wasm_sha256 == [hashlib.sha256((bundle / "dist" / "kernel.wasm").read_bytes()).hexdigest()]
+
+
+def test_a_symlink_named_as_the_artifact_is_followed_and_compressed(bundle: Path) -> None:
+    (bundle / "latest.js").symlink_to(bundle / "dist" / "js" / "app.js")
+    result = _measure(bundle, "latest.js", compression="gzip")
+    assert result.raw_bytes == 120_000 and result.gzip_bytes is not None and result.gzip_bytes < 120_000

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -47,14 +48,54 @@ def test_altered_cache_entry_is_not_deserialized(cache: Path) -> None:
     assert not again.cache_hit
 
 
-def test_cache_dir_writable_by_others_is_not_trusted(cache: Path) -> None:
+def test_an_entry_rewritten_with_a_fresh_checksum_is_still_refused(cache: Path) -> None:
+    """Whoever swaps an entry without the folder's key cannot make its MAC verify."""
+    wasm = bytes(wasmtime.wat2wasm(GOOD_SUM))
+    load_module(engine(), wasm)
+    (blob,) = cache.glob("*.cwasm")
+    other = bytes(wasmtime.Module(engine(), wasmtime.wat2wasm("(module)")).serialize())
+    blob.write_bytes(other)
+    blob.with_suffix(".mac").write_text(hashlib.sha256(other).hexdigest())
+    again = load_module(engine(), wasm)
+    assert not again.cache_hit
+
+
+def test_a_fifo_as_a_cache_entry_is_not_waited_for(cache: Path) -> None:
+    wasm = bytes(wasmtime.wat2wasm(GOOD_SUM))
+    load_module(engine(), wasm)
+    (blob,) = cache.glob("*.cwasm")
+    blob.unlink()
+    os.mkfifo(blob)
+    assert not load_module(engine(), wasm).cache_hit
+
+
+def test_cache_dir_writable_by_others_is_refused_with_a_sentence(cache: Path) -> None:
     wasm = bytes(wasmtime.wat2wasm(GOOD_SUM))
     load_module(engine(), wasm)
     os.chmod(cache, 0o777)
     try:
-        assert not load_module(engine(), wasm).cache_hit
+        for entry in cache.glob("*.cwasm"):
+            entry.unlink()
+        loaded = load_module(engine(), wasm)
+        assert not loaded.cache_hit and loaded.compile_s is not None
+        assert "is writable by group or others (mode 777); compiled without the cache" in loaded.note
+        assert list(cache.glob("*.cwasm")) == []  # nothing stored there either
+        result = measure_kernel(builtin("sum_u8"))
+        assert result.error is None and "writable by group or others" in result.cache_note
     finally:
         os.chmod(cache, 0o700)
+
+
+@pytest.mark.skipif(os.getuid() != 0, reason="giving a folder to another user needs root")
+def test_cache_dir_of_another_user_is_refused_with_a_sentence(cache: Path) -> None:
+    wasm = bytes(wasmtime.wat2wasm(GOOD_SUM))
+    load_module(engine(), wasm)
+    os.chown(cache, 4242, -1)
+    try:
+        loaded = load_module(engine(), wasm)
+        assert not loaded.cache_hit and "belongs to another user (uid 4242)" in loaded.note
+    finally:
+        os.chown(cache, 0, -1)
 
 
 def test_cached_module_runs_like_a_compiled_one(cache: Path) -> None:

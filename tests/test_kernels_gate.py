@@ -59,7 +59,7 @@ def test_wasm_in_an_artifact_without_a_kernel_sample_fails(tmp_path: Path, wasm_
     assert rule["verdict"] == "fail" and "no [[kernel]] sample" in rule["note"]
 
 
-def test_wasm_in_an_artifact_with_a_kernel_sample_passes(tmp_path: Path, wasm_dist: Path) -> None:
+def test_an_unrelated_kernel_is_not_a_sample_of_the_shipped_module(tmp_path: Path, wasm_dist: Path) -> None:
     code, data, output = _headless(tmp_path, """
         version = 1
         name = "web"
@@ -71,8 +71,64 @@ def test_wasm_in_an_artifact_with_a_kernel_sample_passes(tmp_path: Path, wasm_di
         sizes = ["4KiB"]
         runs = 5
     """)
+    assert code == 1, output
+    (rule,) = _budget(data, "wasm_kernel_sample")
+    assert rule["verdict"] == "fail" and "'app.wasm'" in rule["note"] and "none of the profile's 1" in rule["note"]
+    assert all(b["verdict"] == "pass" for b in _budget(data, "wasm_vs_fallback"))  # fnv1a32 itself is fine
+
+
+def _ship_builtin(dist: Path, builtin: str, name: str) -> None:
+    wat = (REPO / "kernels" / builtin / "kernel.wat").read_text()
+    (dist / name).write_bytes(bytes(wasmtime.wat2wasm(wat)))
+
+
+def test_a_kernel_whose_wasm_is_the_shipped_file_is_its_sample(tmp_path: Path, wasm_dist: Path) -> None:
+    (wasm_dist / "app.wasm").unlink()
+    _ship_builtin(wasm_dist, "sum_u8", "sum.wasm")
+    folder = tmp_path / "kernels" / "sum"
+    folder.mkdir(parents=True)
+    toml = (REPO / "kernels" / "sum_u8" / "kernel.toml").read_text().replace('"kernel.wat"', '"../../dist/sum.wasm"')
+    (folder / "kernel.toml").write_text(toml)
+    (folder / "fallback.py").write_text("def run(data):\n    return sum(data)\n")
+    code, data, output = _headless(tmp_path, """
+        version = 1
+        name = "web"
+        [[artifact]]
+        name = "dist"
+        path = "dist"
+        [[kernel]]
+        name = "sum"
+        path = "kernels/sum"
+        sizes = ["1MiB"]
+        runs = 5
+        justification = "measured here; this test is about which kernel samples the module"
+    """)
     assert code == 0, output
-    assert all(b["verdict"] == "pass" for b in _budget(data, "wasm_kernel_sample"))
+    (rule,) = _budget(data, "wasm_kernel_sample")
+    assert rule["verdict"] == "pass" and "sum.wasm by kernel 'sum' (same SHA-256)" in rule["note"]
+
+
+def test_the_shipped_module_is_judged_on_its_kernel(tmp_path: Path, wasm_dist: Path) -> None:
+    """The built-in crc32 measures the very module dist/ ships (same bytes, another path); it is
+    slower than zlib.crc32, so the gate fails on that kernel's row, while the sample rule holds."""
+    (wasm_dist / "app.wasm").unlink()
+    _ship_builtin(wasm_dist, "crc32", "crc.wasm")
+    code, data, output = _headless(tmp_path, """
+        version = 1
+        name = "web"
+        [[artifact]]
+        name = "dist"
+        path = "dist"
+        [[kernel]]
+        name = "crc32"
+        sizes = ["64KiB"]
+        runs = 5
+    """)
+    assert code == 1, output
+    (rule,) = _budget(data, "wasm_kernel_sample")
+    assert rule["verdict"] == "pass" and "crc.wasm by kernel 'crc32'" in rule["note"]
+    (row,) = _budget(data, "wasm_vs_fallback@64KiB")
+    assert row["verdict"] == "fail"
 
 
 def test_kernel_slower_than_its_fallback_without_justification_fails(tmp_path: Path) -> None:

@@ -16,6 +16,7 @@ from lightprof.stats import summarize
 class _Artifact:
     name: str
     wasm_files: list[str] = field(default_factory=list)
+    wasm_sha256: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -74,10 +75,31 @@ def test_wasm_in_an_artifact_without_a_kernel_fails() -> None:
     assert "no [[kernel]] sample" in figure.note and "dist/app.wasm" in figure.note
 
 
-def test_wasm_with_a_kernel_sample_passes() -> None:
+def test_wasm_with_a_kernel_of_that_module_passes() -> None:
+    profile = Profile(name="p", path=None, origin="adhoc", kernels=(_spec(),))
+    kernel = KernelResult(name="k", module_sha256="ab" * 32)
+    (figure,) = wasm_rule_figures(profile, [_Artifact("web", ["dist/app.wasm"], ["ab" * 32])], [kernel])
+    assert figure.forced_verdict == "pass" and "dist/app.wasm by kernel 'k' (same SHA-256)" in figure.note
+
+
+def test_wasm_with_only_an_unrelated_kernel_fails() -> None:
+    profile = Profile(name="p", path=None, origin="adhoc", kernels=(_spec(),))
+    kernel = KernelResult(name="k", module_sha256="cd" * 32)
+    (figure,) = wasm_rule_figures(profile, [_Artifact("web", ["dist/app.wasm"], ["ab" * 32])], [kernel])
+    assert figure.forced_verdict == "fail" and "'dist/app.wasm'" in figure.note
+
+
+def test_another_way_of_sampling_plugs_in_as_a_finder() -> None:
+    profile = Profile(name="p", path=None, origin="adhoc")
+    (figure,) = wasm_rule_figures(profile, [_Artifact("web", ["dist/app.wasm"], ["ab" * 32])],
+                                  finders=[lambda shipped: "op_latency events" if shipped.sha256 else None])
+    assert figure.forced_verdict == "pass" and "by op_latency events" in figure.note
+
+
+def test_a_report_without_digests_takes_any_kernel_as_before() -> None:
     profile = Profile(name="p", path=None, origin="adhoc", kernels=(_spec(),))
     (figure,) = wasm_rule_figures(profile, [_Artifact("web", ["dist/app.wasm"])])
-    assert figure.forced_verdict == "pass"
+    assert figure.forced_verdict == "pass" and "recorded no digest" in figure.note
 
 
 def test_no_wasm_no_rule_figure() -> None:

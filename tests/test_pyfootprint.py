@@ -126,3 +126,30 @@ def test_real_environment_matches_importlib_metadata_for_a_distribution() -> Non
     footprint = scan_environment(site)
     found = next(d for d in footprint.distributions if d.name.lower().replace("-", "_") == "tomli_w")
     assert found.size_bytes == expected
+
+
+def test_record_entries_outside_the_env_or_special_are_not_counted(tmp_path: Path) -> None:
+    env = tmp_path / "env"
+    site = env / "lib" / "python3.11" / "site-packages"
+    outside = tmp_path / "outside.bin"
+    outside.write_bytes(b"o" * 50_000)
+    site.mkdir(parents=True)
+    os.mkfifo(env / "fifo")
+    _install(site, "evil", "1.0", {"evil.py": b"e" * 100},
+             record_extra=("../../../../outside.bin", "/dev/zero", "../../../fifo", "/etc/hostname"))
+    result = measure_artifact(ArtifactSpec(name="env", base_dir=tmp_path, python_env="env", compression="gzip"))
+    assert result.error is None, result.error
+    (dist,) = result.distributions
+    assert dist.size_bytes < 50_000 and result.raw_bytes is not None and result.raw_bytes < 50_000
+    assert "3 RECORD path(s) outside the environment" in result.not_counted
+    assert "1 RECORD path(s) that are not regular files" in result.not_counted
+
+
+def test_a_fifo_as_a_record_is_one_sentence(tmp_path: Path) -> None:
+    site = tmp_path / "site-packages"
+    _install(site, "odd", "1.0", {"odd.py": b"x"})
+    record = next(site.glob("odd-*.dist-info")) / "RECORD"
+    record.unlink()
+    os.mkfifo(record)
+    result = measure_artifact(ArtifactSpec(name="env", base_dir=tmp_path, python_env="site-packages"))
+    assert result.error is not None and "is a FIFO (named pipe), expected a regular file" in result.error

@@ -1,22 +1,17 @@
-"""The folder walk, alone and with its helper process, against sizes computed with os.walk."""
+"""The folder and glob walk against os.walk and du -sb, on real trees with links, loops and FIFOs."""
 
 from __future__ import annotations
 
 import os
 import random
-import signal
 import subprocess
-import sys
-import time
+import tracemalloc
 from pathlib import Path
 
-import psutil
 import pytest
 
 from lightprof.errors import MeasureError
-from lightprof.measure import treewalk
-from lightprof.measure._walker import WalkError
-from lightprof.measure.treewalk import Inventory, walk_folder
+from lightprof.measure.treewalk import Tally, split_glob, walk_folder, walk_glob
 
 
 @pytest.fixture
@@ -36,163 +31,127 @@ def tree(tmp_path: Path) -> Path:
         "utf-8", "surrogateescape")).write_bytes(b"x" * 77)
     (root / "link-to-file").symlink_to(root / "top.wasm")
     (root / "link-to-folder").symlink_to(root / "a0")
+    (root / "a4" / "loop").symlink_to(root)  # a symlink loop: never followed
     os.mkfifo(root / "a2" / "pipe")
-    os.link(root / "top.wasm", root / "a3" / "hard-link.wasm")  # a second name: shipped twice
+    os.link(root / "top.wasm", root / "a3" / "hard-link.wasm")  # a second name of the same file
     return root
 
 
-def _expected(root: Path) -> dict[str, int]:
-    sizes: dict[str, int] = {}
-    for folder, _dirs, names in os.walk(root):  # os.walk does not follow symlinked folders
+def _expected(root: Path) -> dict[tuple[int, int], tuple[str, int]]:
+    """Regular files by (device, inode), as du counts them; os.walk does not follow symlinks."""
+    found: dict[tuple[int, int], tuple[str, int]] = {}
+    for folder, _dirs, names in os.walk(root):
         for name in names:
-            path = os.path.join(folder, name)
-            info = os.lstat(path)
-            if os.path.isfile(path) and not os.path.islink(path):
-                sizes[path] = info.st_size
-    return sizes
+            info = os.lstat(os.path.join(folder, name))
+            if os.path.isfile(os.path.join(folder, name)) and not os.path.islink(os.path.join(folder, name)):
+                found.setdefault((info.st_dev, info.st_ino), (os.path.join(folder, name), info.st_size))
+    return found
 
 
-def _children() -> list[psutil.Process]:
-    return psutil.Process().children(recursive=True)
+def _du_apparent_files(folder: Path) -> int:
+    """`du -sb` of a folder without the folders' own sizes (du adds each folder's st_size)."""
+    du = int(subprocess.run(["du", "-sb", str(folder)], capture_output=True, text=True, check=True).stdout.split()[0])
+    folders = sum(os.lstat(os.path.join(top, d)).st_size for top, dirs, _ in os.walk(folder) for d in dirs)
+    links = sum(os.lstat(os.path.join(top, n)).st_size for top, _, names in os.walk(folder) for n in names
+                if os.path.islink(os.path.join(top, n)))
+    return du - os.lstat(folder).st_size - folders - links
 
 
-def test_walk_without_helper_matches_os_walk(tree: Path) -> None:
-    inventory = walk_folder(str(tree))
-    assert inventory.as_dict() == _expected(tree)
-    assert len(inventory) == len(_expected(tree))
-    assert inventory.total() == sum(_expected(tree).values())
+def test_walk_counts_every_regular_file_once(tree: Path) -> None:
+    tally = Tally(top=5)
+    walk_folder(str(tree), tally)
+    expected = _expected(tree)
+    assert tally.files == len(expected)
+    assert tally.total_bytes == sum(size for _, size in expected.values())
+    assert tally.total_bytes == _du_apparent_files(tree)
+    assert (tally.extra_links, tally.symlinks, tally.special) == (1, 3, 1)
+    assert "1 extra hard-link name" in tally.not_counted() and "3 symlink(s)" in tally.not_counted()
 
 
-def test_walk_with_helper_matches_and_leaves_no_process(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    started: list[treewalk._Helper] = []
-    answered: list[str] = []
-    real_init, real_receive = treewalk._Helper.__init__, treewalk._Helper.receive
-
-    def spy_init(self: treewalk._Helper) -> None:
-        real_init(self)
-        started.append(self)
-
-    def spy_receive(self: treewalk._Helper) -> list:
-        listings = real_receive(self)
-        answered.extend(listing[0] for listing in listings)
-        return listings
-
-    def patient_has_reply(self: treewalk._Helper) -> bool:
-        # This tree is small enough to list before a helper is up, and a helper that has not
-        # answered yet is given up on; wait for its first answer so it really takes part.
-        return bool(self._poll.poll(0 if self.answered else 10_000))
-
-    monkeypatch.setattr(treewalk, "SPLIT_AFTER", 20)
-    monkeypatch.setattr(treewalk, "_spare_cpus", lambda: 1)
-    monkeypatch.setattr(treewalk._Helper, "__init__", spy_init)
-    monkeypatch.setattr(treewalk._Helper, "receive", spy_receive)
-    monkeypatch.setattr(treewalk._Helper, "has_reply", patient_has_reply)
-
-    inventory = walk_folder(str(tree))
-
-    assert len(started) == 1 and len(answered) >= 5, "the helper was started and listed folders"
-    assert inventory.as_dict() == _expected(tree)
-    assert not any(group[0] == "" for group in inventory.groups)
-    assert _children() == []
+def test_a_file_under_two_hard_linked_names_counts_once_like_du(tmp_path: Path) -> None:
+    folder = tmp_path / "linked"
+    folder.mkdir()
+    (folder / "esbuild").write_bytes(os.urandom(10 * 1000 * 1000))
+    os.link(folder / "esbuild", folder / "esbuild-copy")
+    tally = Tally()
+    walk_folder(str(folder), tally)
+    assert tally.total_bytes == 10_000_000 and tally.files == 1
+    assert tally.total_bytes == _du_apparent_files(folder)
 
 
-def test_a_helper_still_starting_is_not_waited_for(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A helper that has not answered when this process runs out of folders is ended, and its
-    folders listed here: here a stopped one, which would never answer."""
-    real_init = treewalk._Helper.__init__
-
-    def frozen_init(self: treewalk._Helper) -> None:
-        real_init(self)
-        assert self.pid is not None
-        os.kill(self.pid, signal.SIGSTOP)
-
-    monkeypatch.setattr(treewalk, "SPLIT_AFTER", 20)
-    monkeypatch.setattr(treewalk, "_spare_cpus", lambda: 1)
-    monkeypatch.setattr(treewalk._Helper, "__init__", frozen_init)
-    signal.alarm(20)  # a walk that waits for the frozen helper fails here instead of hanging CI
-    try:
-        assert walk_folder(str(tree)).as_dict() == _expected(tree)
-    finally:
-        signal.alarm(0)
-    assert _children() == []
+def test_a_symlink_loop_below_a_glob_ends_and_is_not_followed(tmp_path: Path) -> None:
+    dist = tmp_path / "dist"
+    (dist / "js").mkdir(parents=True)
+    (dist / "js" / "app.js").write_bytes(b"a" * 100)
+    (dist / "loop").symlink_to(dist)
+    (dist / "js" / "up").symlink_to("..")
+    tally = Tally()
+    walk_glob(str(dist), ["**"], tally)
+    assert (tally.files, tally.total_bytes) == (1, 100)
+    tally = Tally()
+    walk_glob(str(dist), ["**", "*.js"], tally)
+    assert (tally.files, tally.total_bytes) == (1, 100)
 
 
-def test_a_helper_that_dies_midway_costs_nothing_but_time(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(treewalk, "SPLIT_AFTER", 20)
-    monkeypatch.setattr(treewalk, "_spare_cpus", lambda: 1)
-    real_send = treewalk._Helper.send
-
-    def send_then_die(self: treewalk._Helper, batch: list[str]) -> bool:
-        ok = real_send(self, batch)
-        assert self.pid is not None
-        os.kill(self.pid, 9)  # with batches in flight: they must be listed here instead
-        return ok
-
-    monkeypatch.setattr(treewalk._Helper, "send", send_then_die)
-    assert walk_folder(str(tree)).as_dict() == _expected(tree)
-    assert _children() == []
+def test_a_glob_counts_a_file_once_however_many_ways_it_matches(tmp_path: Path) -> None:
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    (tmp_path / "a" / "b" / "x.js").write_bytes(b"x" * 10)
+    (tmp_path / "a" / "y.js").write_bytes(b"y" * 20)
+    (tmp_path / "a" / ".hidden.js").write_bytes(b"h" * 40)
+    tally = Tally()
+    walk_glob(str(tmp_path), ["**", "*.js"], tally)
+    assert (tally.files, tally.total_bytes) == (2, 30)  # like glob: '*' skips dot files
+    tally = Tally()
+    walk_glob(str(tmp_path), ["a", "**"], tally)  # matches a/, a/b, a/b/x.js...: counted once
+    assert (tally.files, tally.total_bytes) == (3, 70)
 
 
-def test_helper_reports_a_folder_it_cannot_read(tmp_path: Path) -> None:
-    helper = treewalk._Helper()
-    try:
-        assert helper.send([str(tmp_path), str(tmp_path / "gone")])
-        with pytest.raises(WalkError) as caught:
-            helper.receive()
-        assert caught.value.folder == str(tmp_path / "gone")
-        assert "No such file" in caught.value.reason
-    finally:
-        helper.stop()
-    assert _children() == []
+def test_split_glob_keeps_the_literal_folder() -> None:
+    assert split_glob("dist/js/**/*.js") == ("dist/js", ["**", "*.js"])
+    assert split_glob("*.js") == ("", ["*.js"])
+    assert split_glob("/abs/x*/y") == ("/abs", ["x*", "y"])
 
 
 def test_an_unreadable_folder_is_one_sentence(tmp_path: Path) -> None:
     with pytest.raises(MeasureError, match=r"^cannot read folder '.*missing': No such file or directory$"):
-        walk_folder(str(tmp_path / "missing"))
+        walk_folder(str(tmp_path / "missing"), Tally())
 
 
-def test_helper_ends_when_lightprof_dies(tmp_path: Path) -> None:
-    """A lightprof killed mid-walk leaves its helper with a closed pipe; the helper must go too."""
-    script = (
-        "import os, sys\n"
-        f"sys.path.insert(0, {str(Path(__file__).resolve().parent.parent)!r})\n"
-        "from lightprof.measure import treewalk\n"
-        "helper = treewalk._Helper()\n"
-        "print(helper.pid, flush=True)\n"
-        "os.kill(os.getpid(), 9)\n"
-    )
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=30)
-    assert done.returncode == -9
-    helper_pid = int(done.stdout.split()[0])
-    deadline = time.monotonic() + 10
-    while psutil.pid_exists(helper_pid) and psutil.Process(helper_pid).status() != psutil.STATUS_ZOMBIE:
-        assert time.monotonic() < deadline, "the walk helper outlived lightprof"
-        time.sleep(0.05)
+def test_largest_does_not_depend_on_listing_order(tmp_path: Path) -> None:
+    for name, size in (("b", 5), ("a", 5), ("c.wasm", 9), ("z", 1), ("k.wasm", 5)):
+        (tmp_path / name).write_bytes(b"x" * size)
+    tally = Tally(top=3)
+    walk_folder(str(tmp_path), tally)
+    prefix = str(tmp_path) + "/"
+    assert tally.largest() == [(prefix + "c.wasm", 9), (prefix + "k.wasm", 5), (prefix + "b", 5)]
+    assert sorted(tally.wasm) == [(prefix + "c.wasm", 9), (prefix + "k.wasm", 5)]
+    assert (tally.total_bytes, tally.files, tally.wasm_count, tally.wasm_bytes) == (25, 5, 2, 14)
 
 
-def test_largest_and_suffix_do_not_depend_on_listing_order() -> None:
-    a = Inventory()
-    a.add_listing("/x", ["b", "a", "c.wasm"], [5, 5, 9])
-    a.add_listing("/y/", ["z", "k.wasm"], [1, 5])
-    b = Inventory()
-    b.add_listing("/y", ["k.wasm", "z"], [5, 1])
-    b.add_listing("/x/", ["c.wasm", "a", "b"], [9, 5, 5])
-    for inventory in (a, b):
-        assert inventory.largest(3) == [("/x/c.wasm", 9), ("/y/k.wasm", 5), ("/x/b", 5)]
-        assert inventory.largest(10)[-1] == ("/y/z", 1)
-        assert inventory.ending_with(".wasm") == [("/x/c.wasm", 9), ("/y/k.wasm", 5)]
-        assert inventory.total() == 25 and len(inventory) == 5
-    assert Inventory().largest(3) == [] and Inventory().ending_with(".wasm") == []
-
-
-def test_an_empty_folder_is_an_empty_inventory(tmp_path: Path) -> None:
+def test_an_empty_folder_is_an_empty_tally(tmp_path: Path) -> None:
     (tmp_path / "sub").mkdir()
-    inventory = walk_folder(str(tmp_path))
-    assert (len(inventory), inventory.total(), inventory.largest(10), inventory.ending_with(".wasm")) == (0, 0, [], [])
+    tally = Tally()
+    walk_folder(str(tmp_path), tally)
+    assert (tally.files, tally.total_bytes, tally.largest(), tally.wasm, tally.not_counted()) == (0, 0, [], [], "")
 
 
-def test_largest_with_fewer_folders_than_asked(tmp_path: Path) -> None:
-    sizes = {f"/big/f{i}": (i * 7919) % 1000 for i in range(5000)}
-    inventory = Inventory.from_sizes(sizes)
-    expected = sorted(((size, path) for path, size in sizes.items()), reverse=True)[:20]
-    assert inventory.largest(20) == [(path, size) for size, path in expected]
+def _walk_peak(folder: Path) -> int:
+    tracemalloc.start()
+    try:
+        tally = Tally(top=10)
+        walk_folder(str(folder), tally)
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_memory_does_not_grow_with_the_number_of_files(tmp_path: Path) -> None:
+    """What a walk keeps is bounded by what it reports (top N, totals), not by the files seen."""
+    small, large = tmp_path / "small", tmp_path / "large"
+    for folder, count in ((small, 1_000), (large, 20_000)):
+        folder.mkdir()
+        for i in range(count):
+            (folder / f"file-with-a-longish-name-{i:06d}.txt").write_bytes(b"x")
+    peak_small, peak_large = _walk_peak(small), _walk_peak(large)
+    # A list of 20,000 paths alone would hold ~2 MB; the walk's own peak stays where 1,000 put it.
+    assert peak_large < peak_small + 256 * 1024, (peak_small, peak_large)

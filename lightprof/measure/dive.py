@@ -12,6 +12,7 @@ tree but are not leaves themselves (dive would fail to find the path they name).
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass, field
 
 from lightprof.measure.layertar import DIR, OPAQUE, WHITEOUT
@@ -22,7 +23,8 @@ from lightprof.measure.sizes_model import WastedPath
 class DiveFigures:
     efficiency: float
     wasted_bytes: int
-    wasted: list[WastedPath] = field(default_factory=list)
+    wasted: list[WastedPath] = field(default_factory=list)  # the largest `top`, largest first
+    wasted_paths: int = 0  # how many paths are wasted in all
 
 
 def _parents(path: str) -> list[str]:
@@ -42,11 +44,15 @@ def _remove_under(stacked: dict[str, tuple[int, bool]], folder: str, *, keep_sel
     return removed
 
 
-def analyse(layers: list[list[tuple[str, int, str]]]) -> DiveFigures:
-    """dive's efficiency, wasted bytes and inefficient paths for layers listed base first."""
-    totals: dict[str, list[int]] = {}  # path -> [cumulative size, smallest size, leaf count]
-    stacked: dict[str, tuple[int, bool]] = {}  # the tree of the layers below: path -> (size, is_dir)
-    for entries in layers:
+class Analysis:
+    """dive's figures, fed one layer at a time (base first), so only one layer's entries are held."""
+
+    def __init__(self) -> None:
+        self.totals: dict[str, list[int]] = {}  # path -> [cumulative size, smallest size, leaf count]
+        self.stacked: dict[str, tuple[int, bool]] = {}  # the tree of the layers below: path -> (size, is_dir)
+
+    def add_layer(self, entries: list[tuple[str, int, str]]) -> None:
+        totals, stacked = self.totals, self.stacked
         nodes: dict[str, tuple[int, str]] = {}
         for path, size, kind in entries:
             nodes[path] = (size, kind)  # a path listed twice in one layer is one node: the last wins
@@ -79,9 +85,23 @@ def analyse(layers: list[list[tuple[str, int, str]]]) -> DiveFigures:
             for parent in _parents(path):
                 stacked.setdefault(parent, (0, True))
             stacked[path] = (size, kind == DIR)
-    minimum = sum(t[1] for t in totals.values())
-    discovered = sum(t[0] for t in totals.values())
-    efficiency = 1.0 if discovered == 0 else minimum / discovered
-    wasted = [WastedPath("/" + path, t[0], t[2]) for path, t in totals.items() if t[2] >= 2]
-    wasted.sort(key=lambda w: (-w.total_bytes, w.path))
-    return DiveFigures(efficiency, sum(w.total_bytes for w in wasted), wasted)
+
+    def finish(self, top: int | None = None) -> DiveFigures:
+        """The figures; `wasted` lists the `top` largest wasted paths (all when None)."""
+        totals = self.totals
+        minimum = sum(t[1] for t in totals.values())
+        discovered = sum(t[0] for t in totals.values())
+        efficiency = 1.0 if discovered == 0 else minimum / discovered
+        wasted_items = [(t[0], path, t[2]) for path, t in totals.items() if t[2] >= 2]
+        key = lambda item: (-item[0], item[1])  # noqa: E731
+        kept = sorted(wasted_items, key=key) if top is None else heapq.nsmallest(top, wasted_items, key=key)
+        wasted = [WastedPath("/" + path, size, layers) for size, path, layers in kept]
+        return DiveFigures(efficiency, sum(item[0] for item in wasted_items), wasted, len(wasted_items))
+
+
+def analyse(layers: list[list[tuple[str, int, str]]], top: int | None = None) -> DiveFigures:
+    """dive's efficiency, wasted bytes and inefficient paths for layers listed base first."""
+    analysis = Analysis()
+    for entries in layers:
+        analysis.add_layer(entries)
+    return analysis.finish(top)

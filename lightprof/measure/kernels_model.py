@@ -90,6 +90,13 @@ class KernelResult:
     compiles_total: int = 0
     correctness: list[CorrectnessCheck] = field(default_factory=list)
     sandbox: SandboxConfig | None = None
+    # The fallback runs in a worker process (docs/kernels.md, "Isolation"); its ops are timed
+    # inside the worker. What the worker costs, apart from them: its start (spawn + importing the
+    # fallback) and one empty request's round trip through its pipe.
+    fallback_isolation: str = "worker process"
+    fallback_start_s: float | None = None
+    fallback_ipc_s: _result.Summary | None = None
+    cache_note: str = ""  # why the compiled-module cache was not used, when it was not
 
 
 import lightprof.result as _result  # noqa: E402  (cycle: result.py imports this module first)

@@ -31,50 +31,49 @@ class LayerScan:
     estimate_bytes: int | None = None  # gzip -6 of the tar stream, when asked for
 
 
-class _GzipReader:
-    """Streams the decompressed bytes of a (possibly multi-member) gzip stream."""
+class GzipStream:
+    """The bytes of gzip members back to back, zero padding after them allowed (the format
+    `gzip.GzipFile` reads), inflated a whole chunk at a time. GzipFile feeds zlib 8 KiB at a time
+    on Python 3.11; `bench/bench_sizes.py --gzip-reader` times the two on one layer in one run.
+    Raises EOFError when the stream ends inside a member, zlib.error when it is not gzip.
+    """
 
-    def __init__(self, raw: BinaryIO, label: str) -> None:
+    def __init__(self, raw: BinaryIO) -> None:
         self.raw = raw
-        self.label = label
         self.inflate = zlib.decompressobj(wbits=31)
-        self.pending = b""
+        self.data = b""  # input read and not yet inflated
         self.done = False
 
     def read(self, size: int = -1) -> bytes:
         size = _CHUNK if size is None or size < 0 else size
         out = bytearray()
-        try:
-            while len(out) < size and not self.done:
-                if self.inflate.unconsumed_tail:
-                    data = self.inflate.unconsumed_tail
-                else:
-                    data = self.pending or self.raw.read(_CHUNK)
-                    self.pending = b""
-                if not data:
+        while len(out) < size and not self.done:
+            if not self.data:
+                self.data = self.raw.read(_CHUNK)
+                if not self.data:
                     if not self.inflate.eof:
-                        raise MeasureError(f"{self.label} is truncated: its gzip stream ends early")
+                        raise EOFError("the gzip stream ends inside a member")
                     self.done = True
                     break
-                out += self.inflate.decompress(data, size - len(out))
-                if self.inflate.eof:
-                    rest = self.inflate.unused_data
-                    if rest.strip(b"\0"):  # another gzip member follows (multi-member gzip)
-                        self.inflate = zlib.decompressobj(wbits=31)
-                        self.pending = rest
-                    elif not self.raw.read(1):
-                        self.done = True
-                    else:
-                        self.inflate = zlib.decompressobj(wbits=31)
-        except zlib.error as exc:
-            raise MeasureError(f"{self.label} is not a valid gzip stream ({exc})") from None
+            if self.inflate.eof:  # between members: zero padding, then maybe another member
+                self.data = self.data.lstrip(b"\0")
+                if self.data:
+                    self.inflate = zlib.decompressobj(wbits=31)
+                continue
+            out += self.inflate.decompress(self.data, size - len(out))
+            self.data = self.inflate.unused_data if self.inflate.eof else self.inflate.unconsumed_tail
         return bytes(out)
+
+
+def open_gzip(raw: BinaryIO) -> BinaryIO | GzipStream:
+    """The reader scan_layer inflates gzip layers with (the bench swaps in GzipFile here)."""
+    return GzipStream(raw)
 
 
 class _Counter:
     """Counts (and optionally gzips, for an estimate) the bytes tarfile reads through it."""
 
-    def __init__(self, inner: BinaryIO | _GzipReader, estimate: bool) -> None:
+    def __init__(self, inner: BinaryIO | GzipStream, estimate: bool) -> None:
         self.inner = inner
         self.count = 0
         self.deflate = zlib.compressobj(ESTIMATE_GZIP_LEVEL, zlib.DEFLATED, 31) if estimate else None
@@ -128,7 +127,7 @@ def scan_layer(raw: BinaryIO, stored_bytes: int, compression: str, label: str, *
         mode = "r:"  # seekable: jump from header to header without reading file data
     else:
         if compression == "gzip":
-            inner: BinaryIO | _GzipReader = _GzipReader(raw, label)
+            inner: BinaryIO | GzipStream = open_gzip(raw)
         elif compression == "zstd":
             import zstandard
 
@@ -153,6 +152,7 @@ def scan_layer(raw: BinaryIO, stored_bytes: int, compression: str, label: str, *
                     raise MeasureError(f"{label} has a damaged tar header after '{last.name}' ({exc})") from None
                 if member is None:
                     break
+                tar.members = []  # tarfile keeps every header it read; nothing here needs them again
                 last = member
                 entry = _classify(member)
                 if entry is not None:
@@ -171,6 +171,10 @@ def scan_layer(raw: BinaryIO, stored_bytes: int, compression: str, label: str, *
         raise MeasureError(f"{label} cannot be read: {exc.strerror or exc}") from None
     except stream_errors as exc:
         raise MeasureError(f"{label} is not a valid zstd stream ({exc})") from None
+    except EOFError:
+        raise MeasureError(f"{label} is truncated: its {compression} stream ends early") from None
+    except zlib.error as exc:
+        raise MeasureError(f"{label} is not a valid gzip stream ({exc})") from None
     length = counter.count if counter is not None else stored_bytes
     if last is not None and last.offset_data + last.size > length:
         raise MeasureError(f"{label} is truncated: its tar ends inside '{last.name}'")

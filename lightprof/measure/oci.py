@@ -7,14 +7,18 @@ opened in place as seekable streams. Every way the input can be broken is one Me
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import re
+import stat
 import tarfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from lightprof.errors import MeasureError
+from lightprof.safefile import UnsafeInput, kind_of, open_regular
 
 _INDEX_TYPES = (
     "application/vnd.oci.image.index.v1+json",
@@ -22,6 +26,10 @@ _INDEX_TYPES = (
 )
 _GZIP_MAGIC = b"\x1f\x8b"
 _ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+# The digests the OCI image spec registers, each with its exact length: anything else is refused,
+# so a digest can never name a path ("sha256:../../outside.tar").
+DIGEST = re.compile(r"(sha256:[0-9a-f]{64}|sha512:[0-9a-f]{128})\Z")
+JSON_LIMIT = 64 * 1024 * 1024
 
 
 def _normal(name: str) -> str:
@@ -48,15 +56,25 @@ class BlobSource:
     def close(self) -> None:
         """Release the open archive, if any."""
 
-    def read_json(self, name: str, what: str) -> Any:
+    def read_json(self, name: str, what: str, digest: str | None = None) -> Any:
+        """The JSON document `name`; checked against `digest` when it is a blob (cheap: small)."""
         if not self.has(name):
             raise MeasureError(f"{self.label}: {what} '{name}' is missing")
         with self.open(name) as stream:
-            data = stream.read(64 * 1024 * 1024)
+            data = stream.read(JSON_LIMIT + 1)
+        if len(data) > JSON_LIMIT:
+            raise MeasureError(f"{self.label}: {what} '{name}' is larger than {JSON_LIMIT} bytes, too large for JSON")
+        if digest is not None:
+            algorithm, _, expected = digest.partition(":")
+            if hashlib.new(algorithm, data).hexdigest() != expected:
+                raise MeasureError(f"{self.label}: {what} '{name}' does not match its digest {digest} "
+                                   "(corrupt or altered)")
         try:
             return json.loads(data)
         except (ValueError, UnicodeDecodeError):
             raise MeasureError(f"{self.label}: {what} '{name}' is not valid JSON") from None
+        except RecursionError:
+            raise MeasureError(f"{self.label}: {what} '{name}' nests too deeply to be an image document") from None
 
 
 class DirSource(BlobSource):
@@ -64,22 +82,34 @@ class DirSource(BlobSource):
 
     def __init__(self, root: Path, label: str) -> None:
         self.root = root
+        self.real_root = os.path.realpath(root)
         self.label = label
 
-    def _path(self, name: str) -> Path:
-        return self.root / name
+    def _path(self, name: str) -> str:
+        """The file `name` inside the layout; refused if it (or a symlink on the way) leads outside."""
+        path = os.path.realpath(os.path.join(self.real_root, name))
+        if os.path.isabs(name) or not path.startswith(self.real_root + os.sep):
+            raise MeasureError(f"{self.label}: '{name}' lies outside the image layout; refused")
+        return path
 
     def has(self, name: str) -> bool:
-        return self._path(name).is_file()
+        path = self._path(name)
+        try:
+            mode = os.stat(path).st_mode
+        except OSError:
+            return False
+        if not stat.S_ISREG(mode):
+            raise MeasureError(f"{self.label}: '{name}' is {kind_of(mode)}, expected a regular file")
+        return True
 
     def size(self, name: str) -> int:
-        return self._path(name).stat().st_size
+        return os.stat(self._path(name)).st_size
 
     def open(self, name: str) -> BinaryIO:
         try:
-            return open(self._path(name), "rb")
-        except OSError as exc:
-            raise MeasureError(f"{self.label}: cannot read '{name}': {exc.strerror or exc}") from None
+            return open_regular(self._path(name), f"{self.label}: '{name}'")  # type: ignore[return-value]
+        except UnsafeInput as exc:
+            raise MeasureError(exc.message) from None
 
 
 class TarSource(BlobSource):
@@ -88,20 +118,25 @@ class TarSource(BlobSource):
     def __init__(self, path: Path, label: str) -> None:
         self.label = label
         try:
-            with open(path, "rb") as probe:
-                magic = probe.read(4)
+            self.file = open_regular(path, f"{label}: '{path}'")
+            magic = self.file.read(4)
+            self.file.seek(0)
+        except UnsafeInput as exc:
+            raise MeasureError(exc.message) from None
         except OSError as exc:
             raise MeasureError(f"{label}: cannot read '{path}': {exc.strerror or exc}") from None
         if magic.startswith(_GZIP_MAGIC) or magic == _ZSTD_MAGIC:
+            self.file.close()
             kind = "gzip" if magic.startswith(_GZIP_MAGIC) else "zstd"
             raise MeasureError(
                 f"{label}: '{path}' is a {kind}-compressed file; decompress it first "
                 "(a docker save tarball or OCI archive is read as a plain tar)"
             )
         try:
-            self.tar = tarfile.open(path, "r:")  # noqa: SIM115 - kept open until close(): blobs are read in place
+            self.tar = tarfile.open(fileobj=self.file, mode="r:")  # noqa: SIM115 - open until close()
             members = self.tar.getmembers()
         except tarfile.ReadError as exc:
+            self.file.close()
             message = str(exc)
             if "unexpected end of data" in message:
                 raise MeasureError(f"{label}: '{path}' is truncated: the tar ends inside a member") from None
@@ -110,6 +145,7 @@ class TarSource(BlobSource):
                 "expected a docker save tarball, an OCI archive or an OCI layout folder"
             ) from None
         except OSError as exc:
+            self.file.close()
             raise MeasureError(f"{label}: cannot read '{path}': {exc.strerror or exc}") from None
         self.members = {_normal(m.name): m for m in members if m.isreg()}
 
@@ -126,6 +162,7 @@ class TarSource(BlobSource):
 
     def close(self) -> None:
         self.tar.close()
+        self.file.close()
 
 
 @dataclass
@@ -137,6 +174,7 @@ class LayerBlob:
     stored_bytes: int
     media_type: str = ""
     compression: str = "none"  # from the blob's first bytes, not its (often wrong) media type
+    verify: bool = False  # `digest` is the blob's own: check it when the blob is read whole
 
 
 @dataclass
@@ -161,21 +199,66 @@ def open_source(path: Path, label: str) -> BlobSource:
     return TarSource(path, label)
 
 
+_KINDS: dict[str, type | tuple[type, ...]] = {"a string": str, "an integer": int, "an object": dict, "a list": list,
+                                             "true or false": bool}
+
+
+def field_of(document: Any, key: str, kind: str, where: str, label: str, *, required: bool = False) -> Any:
+    """document[key], checked to be `kind` ("a string", "an integer", ...); None when absent and
+    not required. A wrong type is one sentence naming the document and the field."""
+    if not isinstance(document, dict):
+        raise MeasureError(f"{label}: {where} must be a JSON object, got {_json_type(document)}")
+    value = document.get(key)
+    if value is None:
+        if required:
+            raise MeasureError(f"{label}: {where} has no '{key}' ({kind} expected)")
+        return None
+    expected = _KINDS[kind]
+    if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+        raise MeasureError(f"{label}: {where} field '{key}' must be {kind}, got {_json_type(value)}")
+    return value
+
+
+def _json_type(value: Any) -> str:
+    names = {dict: "an object", list: "a list", str: "a string", bool: "true/false", int: "a number",
+             float: "a number", type(None): "null"}
+    return names.get(type(value), type(value).__name__)
+
+
+def _items(document: Any, key: str, kind: str, where: str, label: str) -> list[Any]:
+    """document[key] as a list whose every item is `kind` (absent: empty)."""
+    values = field_of(document, key, "a list", where, label) or []
+    expected = _KINDS[kind]
+    for i, value in enumerate(values):
+        if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+            raise MeasureError(f"{label}: {where} field '{key}' item {i + 1} must be {kind}, got {_json_type(value)}")
+    return values
+
+
 def _blob_name(digest: str) -> str:
     algorithm, _, encoded = digest.partition(":")
     return f"blobs/{algorithm}/{encoded}"
 
 
-def _check_blob(source: BlobSource, digest: str, expected: int | None, what: str) -> str:
+def _descriptor(source: BlobSource, desc: Any, what: str, where: str) -> tuple[str, str, int]:
+    """(digest, blob name, size) of a content descriptor, every field checked, the blob present and
+    of the size the descriptor gives."""
+    label = source.label
+    digest = field_of(desc, "digest", "a string", where, label, required=True)
+    if not DIGEST.match(digest):
+        raise MeasureError(f"{label}: {where} names {what} digest {digest[:90]!r}, which is not a valid digest "
+                           "(expected sha256: and 64 lowercase hex digits, or sha512: and 128)")
+    expected = field_of(desc, "size", "an integer", where, label)
+    field_of(desc, "mediaType", "a string", where, label)
     name = _blob_name(digest)
     if not source.has(name):
-        raise MeasureError(f"{source.label}: the manifest names {what} {digest} but '{name}' is missing")
+        raise MeasureError(f"{label}: the manifest names {what} {digest} but '{name}' is missing")
     actual = source.size(name)
     if expected is not None and actual != expected:
         raise MeasureError(
-            f"{source.label}: {what} {digest} is {actual} bytes but the manifest says {expected} (truncated or corrupt)"
+            f"{label}: {what} {digest} is {actual} bytes but the manifest says {expected} (truncated or corrupt)"
         )
-    return name
+    return digest, name, actual
 
 
 def _sniff(source: BlobSource, name: str) -> str:
@@ -188,26 +271,35 @@ def _sniff(source: BlobSource, name: str) -> str:
     return "none"
 
 
-def _pick_manifest(source: BlobSource, index: dict[str, Any]) -> tuple[dict[str, Any], str]:
+def _platform(source: BlobSource, desc: dict[str, Any], where: str) -> tuple[str, str]:
+    platform = field_of(desc, "platform", "an object", where, source.label) or {}
+    return (field_of(platform, "os", "a string", where + " platform", source.label) or "",
+            field_of(platform, "architecture", "a string", where + " platform", source.label) or "")
+
+
+def _pick_manifest(source: BlobSource, index: Any) -> tuple[dict[str, Any], str]:
     """Follow index.json (through nested image indexes) to one image manifest descriptor."""
+    where = "index.json"
     for _depth in range(4):
-        manifests = [m for m in index.get("manifests", []) if isinstance(m, dict) and "digest" in m]
+        manifests = _items(index, "manifests", "an object", where, source.label)
         if not manifests:
-            raise MeasureError(f"{source.label}: index.json lists no image manifest")
-
-        def platform(m: dict[str, Any]) -> tuple[str, str]:
-            p = m.get("platform") or {}
-            return (p.get("os", ""), p.get("architecture", ""))
-
+            raise MeasureError(f"{source.label}: {where} lists no image manifest")
+        platforms = [_platform(source, m, f"{where} manifest {i + 1}") for i, m in enumerate(manifests)]
         # attestation manifests carry platform unknown/unknown; prefer a real linux/amd64 image
-        usable = [m for m in manifests if platform(m) != ("unknown", "unknown")] or manifests
-        chosen = next((m for m in usable if platform(m) == ("linux", "amd64")), usable[0])
-        annotations = chosen.get("annotations") or {}
-        reference = (annotations.get("io.containerd.image.name")
-                     or annotations.get("org.opencontainers.image.ref.name", ""))
-        name = _check_blob(source, chosen["digest"], chosen.get("size"), "manifest")
-        document = source.read_json(name, "manifest")
-        if chosen.get("mediaType") in _INDEX_TYPES or document.get("mediaType") in _INDEX_TYPES:
+        usable = [i for i, p in enumerate(platforms) if p != ("unknown", "unknown")] or list(range(len(manifests)))
+        chosen_at = next((i for i in usable if platforms[i] == ("linux", "amd64")), usable[0])
+        chosen = manifests[chosen_at]
+        chosen_where = f"{where} manifest {chosen_at + 1}"
+        annotations = field_of(chosen, "annotations", "an object", chosen_where, source.label) or {}
+        reference = (field_of(annotations, "io.containerd.image.name", "a string", chosen_where, source.label)
+                     or field_of(annotations, "org.opencontainers.image.ref.name", "a string", chosen_where,
+                                 source.label) or "")
+        digest, name, _size = _descriptor(source, chosen, "manifest", chosen_where)
+        document = source.read_json(name, "manifest", digest)
+        where = f"manifest {digest[:19]}"
+        media = field_of(document, "mediaType", "a string", where, source.label)
+        declared = field_of(chosen, "mediaType", "a string", chosen_where, source.label)
+        if declared in _INDEX_TYPES or media in _INDEX_TYPES:
             index = document
             continue
         return document, reference
@@ -217,41 +309,66 @@ def _pick_manifest(source: BlobSource, index: dict[str, Any]) -> tuple[dict[str,
 def _oci_layout(source: BlobSource, fmt: str) -> ImageLayout:
     index = source.read_json("index.json", "index")
     manifest, reference = _pick_manifest(source, index)
-    config_desc = manifest.get("config")
-    if not isinstance(config_desc, dict) or "digest" not in config_desc:
-        raise MeasureError(f"{source.label}: the image manifest has no config descriptor")
-    config_name = _check_blob(source, config_desc["digest"], config_desc.get("size"), "config")
-    config = source.read_json(config_name, "config")
-    layout = ImageLayout(fmt, reference, config, source.size(config_name))
-    for desc in manifest.get("layers", []):
-        name = _check_blob(source, desc["digest"], desc.get("size"), "layer")
-        layout.layers.append(
-            LayerBlob(name, desc["digest"], source.size(name), desc.get("mediaType", ""), _sniff(source, name))
-        )
+    where = "the image manifest"
+    config_desc = field_of(manifest, "config", "an object", where, source.label, required=True)
+    config_digest, config_name, config_size = _descriptor(source, config_desc, "config", where + " config")
+    config = source.read_json(config_name, "config", config_digest)
+    layout = ImageLayout(fmt, reference, check_config(config, source.label), config_size)
+    for i, desc in enumerate(_items(manifest, "layers", "an object", where, source.label)):
+        digest, name, size = _descriptor(source, desc, "layer", f"{where} layer {i + 1}")
+        media = field_of(desc, "mediaType", "a string", where, source.label) or ""
+        layout.layers.append(LayerBlob(name, digest, size, media, _sniff(source, name), verify=True))
     return layout
 
 
+def check_config(config: Any, label: str) -> dict[str, Any]:
+    """The image config with every field lightprof reads type-checked (os, architecture, rootfs,
+    history)."""
+    where = "the image config"
+    for key in ("os", "architecture"):
+        field_of(config, key, "a string", where, label)
+    rootfs = field_of(config, "rootfs", "an object", where, label)
+    if rootfs is not None:
+        _items(rootfs, "diff_ids", "a string", where + " rootfs", label)
+    for i, item in enumerate(_items(config, "history", "an object", where, label)):
+        field_of(item, "created_by", "a string", f"{where} history item {i + 1}", label)
+        field_of(item, "empty_layer", "true or false", f"{where} history item {i + 1}", label)
+    return config
+
+
+def _member(raw: str, what: str, label: str) -> str:
+    """A file named by manifest.json, relative to the archive or folder and never climbing out."""
+    name = _normal(raw)
+    if not name or ".." in name.split("/"):
+        raise MeasureError(f"{label}: manifest.json names {what} {raw[:90]!r}, which lies outside the image; refused")
+    return name
+
+
 def _docker_save(source: BlobSource) -> ImageLayout:
+    label = source.label
     manifest = source.read_json("manifest.json", "manifest")
-    if not isinstance(manifest, list) or not manifest or not isinstance(manifest[0], dict):
-        raise MeasureError(f"{source.label}: manifest.json lists no image")
+    if not isinstance(manifest, list) or not manifest:
+        raise MeasureError(f"{label}: manifest.json lists no image")
     entry = manifest[0]
-    config_name = _normal(str(entry.get("Config", "")))
+    where = "manifest.json image 1"
+    config_name = _member(field_of(entry, "Config", "a string", where, label, required=True), "config", label)
     if not source.has(config_name):
-        raise MeasureError(f"{source.label}: manifest.json names config '{config_name}' but it is missing")
-    config = source.read_json(config_name, "config")
-    tags = entry.get("RepoTags") or []
+        raise MeasureError(f"{label}: manifest.json names config '{config_name}' but it is missing")
+    config = check_config(source.read_json(config_name, "config"), label)
+    tags = _items(entry, "RepoTags", "a string", where, label)
     layout = ImageLayout("docker-save", tags[0] if tags else "", config, source.size(config_name))
-    diff_ids = (config.get("rootfs") or {}).get("diff_ids") or []
-    for i, raw_name in enumerate(entry.get("Layers") or []):
-        name = _normal(str(raw_name))
+    diff_ids = _items(config.get("rootfs") or {}, "diff_ids", "a string", "the image config rootfs", label)
+    for i, raw_name in enumerate(_items(entry, "Layers", "a string", where, label)):
+        name = _member(raw_name, "layer", label)
         if not source.has(name):
-            raise MeasureError(f"{source.label}: manifest.json names layer '{name}' but it is missing")
-        if name.startswith("blobs/"):  # Docker >= 25 names blobs by digest; trust the name
+            raise MeasureError(f"{label}: manifest.json names layer '{name}' but it is missing")
+        verify = False
+        if name.startswith("blobs/"):  # Docker >= 25 names blobs by digest: checked where it is read whole
             digest = name.split("/", 1)[1].replace("/", ":", 1)
+            verify = bool(DIGEST.match(digest))
         else:
             digest = diff_ids[i] if i < len(diff_ids) else os.path.dirname(name)
-        layout.layers.append(LayerBlob(name, digest, source.size(name), "", _sniff(source, name)))
+        layout.layers.append(LayerBlob(name, digest, source.size(name), "", _sniff(source, name), verify=verify))
     return layout
 
 

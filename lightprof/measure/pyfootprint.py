@@ -8,13 +8,18 @@ is counted with it (pip compiles them at install time; RECORD often does not nam
 from __future__ import annotations
 
 import csv
+import io
 import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from lightprof.errors import MeasureError
 from lightprof.measure.sizes_model import DistributionSize
-from lightprof.measure.treewalk import walk_folder
+from lightprof.measure.treewalk import Tally, walk_folder
+from lightprof.safefile import UnsafeInput, read_regular_text
+
+RECORD_LIMIT = 64 * 1024 * 1024  # a RECORD lists paths and hashes: a few MB for the largest wheels
 
 
 @dataclass
@@ -25,6 +30,7 @@ class Footprint:
     distributions: list[DistributionSize]
     files: dict[str, int] = field(default_factory=dict)  # absolute path -> bytes
     owned: set[str] = field(default_factory=set)
+    not_counted: str = ""  # RECORD entries refused (outside the environment, not regular files), and walk skips
 
 
 def find_site_packages(env: Path) -> list[Path]:
@@ -56,14 +62,22 @@ def find_site_packages(env: Path) -> list[Path]:
 def _listed_paths(meta_dir: Path) -> list[str]:
     """Paths a distribution says it installed, relative to its site-packages (RECORD first)."""
     record = meta_dir / "RECORD"
-    if record.is_file():
-        with record.open(newline="", encoding="utf-8", errors="replace") as handle:
-            return [row[0] for row in csv.reader(handle) if row and row[0]]
+    if os.path.lexists(record):
+        text = _read_listing(record)
+        return [row[0] for row in csv.reader(io.StringIO(text, newline="")) if row and row[0]]
     installed = meta_dir / "installed-files.txt"  # legacy egg-info: paths relative to itself
-    if installed.is_file():
-        lines = installed.read_text(encoding="utf-8", errors="replace").splitlines()
+    if os.path.lexists(installed):
+        lines = _read_listing(installed).splitlines()
         return [os.path.join(meta_dir.name, line) for line in lines if line.strip()]
     return []
+
+
+def _read_listing(path: Path) -> str:
+    """A RECORD (or installed-files.txt): a regular file of bounded size, or one sentence."""
+    try:
+        return read_regular_text(path, f"python_env: '{path}'", RECORD_LIMIT)
+    except UnsafeInput as exc:
+        raise MeasureError(exc.message) from None
 
 
 def _name_version(meta_dir: Path) -> tuple[str, str]:
@@ -94,8 +108,13 @@ def scan_environment(env: Path) -> Footprint:
     """Sizes of every file in the environment's site-packages and of each distribution's files."""
     site_packages = find_site_packages(env)
     files: dict[str, int] = {}
+    tally = Tally(0, on_file=lambda _fd, _name, path, size: files.__setitem__(path, size))
     for folder in site_packages:
-        files.update(walk_folder(str(folder)).items())
+        walk_folder(str(folder), tally)
+    env_root = os.path.normpath(os.path.abspath(env))
+    real_env = os.path.realpath(env_root)
+    outside: list[str] = []
+    special: list[str] = []
     pycache = _pycache_index(files)
     owned: set[str] = set()
     distributions: list[DistributionSize] = []
@@ -113,15 +132,42 @@ def scan_environment(env: Path) -> Footprint:
                     continue
                 size = files.get(path)
                 if size is None:
+                    # Not seen by the walk: scripts in bin/ lie outside site-packages. Only regular
+                    # files inside the environment count: RECORD is the distribution's word, not ours.
+                    if not _inside(path, env_root, real_env):
+                        outside.append(path)
+                        continue
                     try:
-                        size = os.stat(path).st_size  # scripts in bin/ lie outside site-packages
+                        info = os.lstat(path)
                     except OSError:
                         dist.missing_files += 1
                         continue
-                    files[path] = size
+                    if not stat.S_ISREG(info.st_mode):
+                        special.append(path)
+                        continue
+                    if info.st_nlink > 1 and not tally.first_name(info):
+                        continue
+                    size = files[path] = info.st_size
                 owned.add(path)
                 dist.size_bytes += size
                 dist.files += 1
             distributions.append(dist)
     distributions.sort(key=lambda d: (-d.size_bytes, d.name.lower()))
-    return Footprint(site_packages=site_packages, distributions=distributions, files=files, owned=owned)
+    notes = [tally.not_counted()] if tally.not_counted() else []
+    if outside:
+        notes.append(f"{len(outside)} RECORD path(s) outside the environment (e.g. '{outside[0]}')")
+    if special:
+        notes.append(f"{len(special)} RECORD path(s) that are not regular files (e.g. '{special[0]}')")
+    note = "; ".join(notes).replace("; not counted: ", "; ")
+    if note and not note.startswith("not counted: "):
+        note = "not counted: " + note
+    return Footprint(site_packages=site_packages, distributions=distributions, files=files, owned=owned,
+                     not_counted=note)
+
+
+def _inside(path: str, env_root: str, real_env: str) -> bool:
+    """`path` (normalised) lies inside the environment, also after resolving symlinks."""
+    if path != env_root and not path.startswith(env_root + os.sep):
+        return False
+    real = os.path.realpath(path)
+    return real == real_env or real.startswith(real_env + os.sep)

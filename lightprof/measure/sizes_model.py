@@ -26,9 +26,11 @@ class ArtifactResult:
     """Shipped size of a file, folder, glob or Python environment.
 
     `counted_bytes` is the figure the budget counts: raw, gzip or brotli according to `compression`.
+    Raw bytes count each file once however many hard-linked names it has, as `du -sb` does.
     Compressed sizes are the sum over files, each compressed on its own (as a web server or
-    size-limit serves them): gzip = zlib level 9 in a gzip container without name or time
-    (`gzip -9 -n` within ~0.1%), brotli = quality 11 with the window the brotli CLI picks (exact).
+    size-limit serves them): gzip = zlib level 9 in a gzip container without name or time (not
+    GNU gzip's deflate: see docs/sizes.md for how far apart), brotli = quality 11 with the window
+    the brotli CLI picks (exact). Only the counted one is computed unless a caller asks for more.
     """
 
     name: str
@@ -44,11 +46,13 @@ class ArtifactResult:
     gzip_level: int = 9
     brotli_quality: int = 11
     zstd_level: int = 19
-    compressed_note: str = ""  # why a compressed figure is None (too large to compress unasked)
+    compressed_note: str = ""  # why a shown compressed figure is None (too large to compress unasked)
     files: int = 0
     largest: list[tuple[str, int]] = field(default_factory=list)
     wasm_files: list[str] = field(default_factory=list)
     wasm_bytes: int = 0
+    wasm_sha256: list[str] = field(default_factory=list)  # of each of wasm_files, in the same order
+    not_counted: str = ""  # what the walk saw and did not count (symlinks, special files, extra hard links)
     distributions: list[DistributionSize] = field(default_factory=list)
     unowned_bytes: int = 0  # python_env: files no distribution's RECORD lists
     site_packages: list[str] = field(default_factory=list)
@@ -112,5 +116,6 @@ class ImageResult:
     efficiency: float | None = None
     files: int = 0
     layers: list[LayerResult] = field(default_factory=list)
-    wasted: list[WastedPath] = field(default_factory=list)
+    wasted: list[WastedPath] = field(default_factory=list)  # the `top` largest, largest first
+    wasted_paths: int = 0  # every wasted path, counted (the report keeps only the top ones)
     duration_s: float = 0.0

@@ -1,263 +1,299 @@
-"""Every regular file under a folder with its size, fast enough to stand beside `du -sb`.
+"""Every regular file under a folder or a glob, counted as `du -sb` counts it, in bounded memory.
 
-A Python walk costs about 2.3 us of CPU per file (an fstatat plus the objects around it) against
-du's 1.3-1.9 us. So once a walk has seen SPLIT_AFTER files and still has folders waiting, a helper
-process on a spare core (`_walker.py` run as a script, ~10-20 ms to start) lists folders too. This
-process keeps the one stack of folders to list and hands the helper small batches, at most two
-at a time, so neither walker idles while the other still has work. A tree that turns out small
-costs one spawn and one kill; a machine with one core never starts a helper. The helper is killed
-when the walk ends or fails, and it stops by itself when this process dies: it never outlives
-lightprof.
+One process, one stack of folders, `os.scandir` on each folder's descriptor (each file is stat-ed
+with `fstatat` relative to it, so the kernel resolves one name, not a whole path). What is kept
+grows with what is reported, not with the number of files: totals, the `top` largest files (a
+heap), the `.wasm` files, and the (device, inode) of files that have more than one name.
 
-The walk yields an Inventory of (prefix, names, sizes) groups rather than a dict of paths: most
-artifacts only need the total, the count and the largest few files, and 100,000 path strings
-cost more than the helper saves.
+- Hard links: a file with several names counts once, as du counts it (by device and inode).
+- Symlinks found below the named path are not followed and not counted (du does not follow them
+  either); a symlinked folder can therefore never make a loop. The path the user names is followed.
+- FIFOs, sockets and devices are not shipped bytes: not counted, never opened.
+- What was not counted is tallied, so the report can say so (`Tally.not_counted`).
+- A folder that cannot be read is a MeasureError naming it: nothing is skipped silently.
+
+A helper process that listed folders on a second core used to sit beside this walk; side by side it
+was no faster (`bench/bench_sizes.py --walk-helper` measures both in one run), so it went.
 """
 
 from __future__ import annotations
 
 import heapq
 import os
-import signal
-import sys
-from collections.abc import Iterator
-from itertools import chain
+import re
+import stat
+from collections.abc import Callable
+from fnmatch import translate
 
 from lightprof.errors import MeasureError
-from lightprof.measure._walker import Listing, WalkError, list_folder, read_frame, write_frame
 
-# A helper starts once the walk has seen this many files with folders still waiting. Before it
-# answers for the first time, its folders are taken back the moment this process runs out of
-# its own, so a tree that turns out small costs one spawn and one kill (~1 ms), not a wait.
-SPLIT_AFTER = 1000
-# Batches in flight to the helper: one being listed, one waiting, so it never waits on us.
-_IN_FLIGHT = 2
-_MAX_BATCH = 32
+_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC
+_SUB_FLAGS = _DIR_FLAGS | os.O_NOFOLLOW  # a folder swapped for a symlink mid-walk is not followed
+WASM_LISTED = 1000  # .wasm files listed by path; more are counted in wasm_count and wasm_bytes only
 
-Group = tuple[str, list[str], list[int]]  # prefix ("folder/" or ""), file names, sizes
+# Called for every counted file: (descriptor of its folder, its name in it, its path, its size);
+# the descriptor is None, and the name the whole path, for a file counted by `add_sized`.
+FileHook = Callable[[int | None, str, str, int], None]
 
 
-class Inventory:
-    """Regular files and their sizes, kept as groups that share a path prefix."""
+class Tally:
+    """What a walk reports, in memory bounded by `top` and by the files with several names."""
 
-    def __init__(self, groups: list[Group] | None = None) -> None:
-        self.groups: list[Group] = groups if groups is not None else []
+    def __init__(self, top: int = 10, on_file: FileHook | None = None) -> None:
+        self.top = max(0, top)
+        self.on_file = on_file
+        self.files = 0
+        self.total_bytes = 0
+        self._largest: list[tuple[int, str]] = []  # a min-heap of (size, path): its root is the smallest kept
+        self.wasm: list[tuple[str, int]] = []
+        self.wasm_count = 0
+        self.wasm_bytes = 0
+        self._linked: set[tuple[int, int]] = set()
+        self.extra_links = 0  # names of a file already counted under another name
+        self.symlinks = 0
+        self.special = 0  # FIFOs, sockets, devices
+        self.matched = 0  # paths a glob matched (files, folders, anything)
 
-    @classmethod
-    def from_sizes(cls, sizes: dict[str, int]) -> Inventory:
-        return cls([("", list(sizes), list(sizes.values()))])
-
-    def add_listing(self, folder: str, names: list[str], sizes: list[int]) -> None:
-        self.groups.append((folder if folder.endswith("/") else folder + "/", names, sizes))
-
-    def add_file(self, path: str, size: int) -> None:
-        self.groups.append(("", [path], [size]))
-
-    def __len__(self) -> int:
-        return sum(len(names) for _, names, _ in self.groups)
-
-    def total(self) -> int:
-        return sum(sum(sizes) for _, _, sizes in self.groups)
-
-    def items(self) -> Iterator[tuple[str, int]]:
-        """(path, bytes) of every file."""
-        for prefix, names, sizes in self.groups:
-            for name, size in zip(names, sizes, strict=True):
-                yield prefix + name, size
-
-    def as_dict(self) -> dict[str, int]:
-        """{path: bytes}; a path listed twice (overlapping glob matches) is kept once."""
-        return dict(self.items())
-
-    def largest(self, count: int) -> list[tuple[str, int]]:
-        """The `count` largest files, largest first; ties by path, so the order does not depend
-        on the order folders were listed in."""
-        groups = [group for group in self.groups if group[2]]
-        if count <= 0 or not groups:
-            return []
-        # A floor at or below the count-th largest size, then paths only for the files at or
-        # above it. Each folder's largest file comes from max() in C, and the count-th largest of
-        # those maxima has `count` files at or above it; with fewer folders than that, the sizes.
-        peaks = [max(sizes) for _, _, sizes in groups]
-        if len(peaks) >= count:
-            floor = sorted(peaks, reverse=True)[count - 1]
-        else:
-            floor = heapq.nlargest(count, chain.from_iterable(sizes for _, _, sizes in groups))[-1]
-        candidates = [
-            (size, prefix + name)
-            for (prefix, names, sizes), peak in zip(groups, peaks, strict=True)
-            if peak >= floor
-            for name, size in zip(names, sizes, strict=True)
-            if size >= floor
-        ]
-        candidates.sort(reverse=True)
-        return [(path, size) for size, path in candidates[:count]]
-
-    def ending_with(self, suffix: str) -> list[tuple[str, int]]:
-        """(path, bytes) of the files whose name ends with `suffix`, sorted by path."""
-        found = []
-        for prefix, names, sizes in self.groups:
-            if suffix not in "\0".join(names):  # one C-speed search rules out most folders
-                continue
-            found.extend((prefix + name, size) for name, size in zip(names, sizes, strict=True)
-                         if name.endswith(suffix))
-        return sorted(found)
-
-
-def _spare_cpus() -> int:
-    try:
-        return len(os.sched_getaffinity(0)) - 1
-    except (AttributeError, OSError):  # not Linux
-        return (os.cpu_count() or 1) - 1
-
-
-class _Helper:
-    """A second walker in its own process that lists the folders it is sent.
-
-    Started with os.posix_spawn and two pipes rather than subprocess, which would add a few ms of
-    imports to every --headless run that sizes a large folder.
-    """
-
-    def __init__(self) -> None:
-        import select
-
-        self.in_flight: list[list[str]] = []
-        self.answered = False  # a first reply came: it is up and listing
-        self.pid: int | None = None
-        script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_walker.py")
-        if not sys.executable or not os.path.isfile(script):  # embedded or zipped: walk alone
+    def add(self, dir_fd: int | None, prefix: str, name: str, info: os.stat_result) -> None:
+        """Count one regular file `prefix + name` (stat-ed as `info`) unless its inode was counted."""
+        if info.st_nlink > 1 and not self.first_name(info):
             return
-        to_read, self._to = os.pipe()  # os.pipe() descriptors are close-on-exec: only 0 and 1 pass
-        self._from, from_write = os.pipe()
-        try:
-            self.pid = os.posix_spawn(
-                sys.executable, [sys.executable, "-I", "-S", script, str(os.getpid())], os.environ,
-                file_actions=[
-                    (os.POSIX_SPAWN_DUP2, to_read, 0),
-                    (os.POSIX_SPAWN_DUP2, from_write, 1),
-                    (os.POSIX_SPAWN_OPEN, 2, os.devnull, os.O_WRONLY, 0),
-                ],
-            )
-        except OSError:
-            os.close(self._to)
-            os.close(self._from)
-            return
-        finally:
-            os.close(to_read)
-            os.close(from_write)
-        self._poll = select.poll()
-        self._poll.register(self._from, select.POLLIN)
+        self._count(dir_fd, prefix, name, info.st_size)
 
-    @property
-    def alive(self) -> bool:
-        return self.pid is not None
-
-    def send(self, folders: list[str]) -> bool:
-        try:
-            write_frame(self._to, folders)
-        except OSError:
+    def first_name(self, info: os.stat_result) -> bool:
+        """Whether this is the first name seen of a file with several (each is remembered)."""
+        key = (info.st_dev, info.st_ino)
+        if key in self._linked:
+            self.extra_links += 1
             return False
-        self.in_flight.append(folders)
+        self._linked.add(key)
         return True
 
-    def has_reply(self) -> bool:
-        return bool(self._poll.poll(0))
+    def add_sized(self, path: str, size: int) -> None:
+        """Count a file whose size is already known (and that is known to be counted once)."""
+        self._count(None, "", path, size)
 
-    def receive(self) -> list[Listing]:
-        """The listings of the oldest batch in flight (blocks until they come).
+    def _count(self, dir_fd: int | None, prefix: str, name: str, size: int) -> None:
+        self.files += 1
+        self.total_bytes += size
+        heap = self._largest
+        if len(heap) < self.top:
+            heapq.heappush(heap, (size, prefix + name))
+        elif heap and size >= heap[0][0]:
+            path = prefix + name
+            if (size, path) > heap[0]:  # ties by path, so the listing order does not matter
+                heapq.heapreplace(heap, (size, path))
+        if name.endswith(".wasm"):
+            self.wasm_count += 1
+            self.wasm_bytes += size
+            if len(self.wasm) < WASM_LISTED:
+                self.wasm.append((prefix + name, size))
+        if self.on_file is not None:
+            self.on_file(dir_fd, name, prefix + name, size)
 
-        EOFError if the helper died; WalkError if it could not read a folder.
-        """
-        try:
-            reply = read_frame(self._from)
-        except (OSError, ValueError, TypeError):
-            raise EOFError from None
-        self.in_flight.pop(0)
-        self.answered = True
-        if not isinstance(reply, tuple) or reply[0] not in ("ok", "error"):
-            raise EOFError
-        if reply[0] == "error":
-            raise WalkError(reply[1], reply[2])
-        return reply[1]
+    def largest(self) -> list[tuple[str, int]]:
+        """The `top` largest files, largest first (ties: the later path first)."""
+        return [(path, size) for size, path in sorted(self._largest, reverse=True)]
 
-    def stop(self) -> list[str]:
-        """End the helper; the folders it was sent and never answered for, to be listed here."""
-        orphans = [folder for batch in self.in_flight for folder in batch]
-        self.in_flight = []
-        if self.pid is not None:
-            try:
-                os.kill(self.pid, signal.SIGKILL)
-                os.waitpid(self.pid, 0)
-            except (ProcessLookupError, ChildProcessError):  # already reaped by a sweep of children
-                pass
-            os.close(self._to)
-            os.close(self._from)
-            self.pid = None
-        return orphans
+    def not_counted(self) -> str:
+        """One sentence on what the walk saw and did not count, or "" when it counted everything."""
+        parts = []
+        if self.extra_links:
+            parts.append(f"{self.extra_links} extra hard-link name(s) of files counted once (as du does)")
+        if self.symlinks:
+            parts.append(f"{self.symlinks} symlink(s) (not followed)")
+        if self.special:
+            parts.append(f"{self.special} FIFO(s), socket(s) or device(s)")
+        return "not counted: " + ", ".join(parts) if parts else ""
 
 
-def walk_folder(root: str, into: Inventory | None = None) -> Inventory:
-    """Every regular file under the folder `root`, into `into` (a new Inventory by default).
+def _open_folder(path: str, flags: int) -> int:
+    try:
+        return os.open(path, flags)
+    except OSError as exc:
+        raise MeasureError(f"cannot read folder '{path}': {exc.strerror or exc}") from None
 
-    Paths are `root` joined with the names below it; symlinks and special files are skipped and
-    symlinked folders not followed. Raises MeasureError naming the first folder that cannot be read.
+
+def walk_folder(root: str, tally: Tally, *, follow_root: bool = True) -> None:
+    """Count every regular file below the folder `root` into `tally`.
+
+    `root` itself is followed if it is a symlink (the user named it) unless `follow_root` is
+    False; nothing below it is. The loop is `Tally.add` written out with its counters in locals:
+    it runs once per file, and a method call and attribute updates per file cost ~20% more.
     """
-    inventory = into if into is not None else Inventory()
     stack = [root]
-    seen = 0
-    helper: _Helper | None = None
-    may_split = _spare_cpus() > 0
+    heap, top, linked = tally._largest, tally.top, tally._linked
+    on_file, wasm = tally.on_file, tally.wasm
+    files = total = extra_links = symlinks = special = wasm_count = wasm_bytes = 0
+    floor = heap[0][0] if top and len(heap) >= top else (-1 if top else 1 << 62)
+    flags = _DIR_FLAGS if follow_root else _SUB_FLAGS
     try:
-        while stack or (helper is not None and helper.in_flight):
-            if helper is not None:
-                stack.extend(_exchange(helper, stack, inventory))
-                if not helper.alive:  # ended (died, or taken back): walk on alone
-                    helper = None
-                if not stack:
-                    continue
-            folder, names, sizes, subfolders = list_folder(stack.pop())
-            inventory.add_listing(folder, names, sizes)
-            stack.extend(subfolders)
-            seen += len(names)
-            if may_split and seen >= SPLIT_AFTER and len(stack) >= 2:
-                may_split = False  # one helper per walk; if it cannot start, walk alone
-                helper = _Helper()
-                if not helper.alive:
-                    helper = None
-    except WalkError as exc:
-        raise MeasureError(f"cannot read folder '{exc.folder}': {exc.reason}") from None
+        while stack:
+            folder = stack.pop()
+            fd = _open_folder(folder, flags)
+            flags = _SUB_FLAGS
+            prefix = folder if folder.endswith("/") else folder + "/"
+            try:
+                with os.scandir(fd) as entries:
+                    for entry in entries:
+                        if entry.is_dir(follow_symlinks=False):
+                            stack.append(prefix + entry.name)
+                            continue
+                        if not entry.is_file(follow_symlinks=False):
+                            if entry.is_symlink():
+                                symlinks += 1
+                            else:
+                                special += 1
+                            continue
+                        info = entry.stat(follow_symlinks=False)
+                        if info.st_nlink > 1:
+                            key = (info.st_dev, info.st_ino)
+                            if key in linked:
+                                extra_links += 1
+                                continue
+                            linked.add(key)
+                        size = info.st_size
+                        files += 1
+                        total += size
+                        name = entry.name
+                        if size >= floor:
+                            item = (size, prefix + name)
+                            if len(heap) < top:
+                                heapq.heappush(heap, item)
+                            elif item > heap[0]:  # ties by path: the listing order does not matter
+                                heapq.heapreplace(heap, item)
+                            if len(heap) >= top:
+                                floor = heap[0][0]
+                        if name.endswith(".wasm"):
+                            wasm_count += 1
+                            wasm_bytes += size
+                            if len(wasm) < WASM_LISTED:
+                                wasm.append((prefix + name, size))
+                        if on_file is not None:
+                            on_file(fd, name, prefix + name, size)
+            except OSError as exc:
+                raise MeasureError(f"cannot read folder '{folder}': {exc.strerror or exc}") from None
+            finally:
+                os.close(fd)
     finally:
-        if helper is not None:
-            helper.stop()
-    return inventory
+        tally.files += files
+        tally.total_bytes += total
+        tally.extra_links += extra_links
+        tally.symlinks += symlinks
+        tally.special += special
+        tally.wasm_count += wasm_count
+        tally.wasm_bytes += wasm_bytes
 
 
-def _exchange(helper: _Helper, stack: list[str], inventory: Inventory) -> list[str]:
-    """Take the helper's finished listings and keep it fed; the subfolders it found.
-
-    Blocks for the helper only when this process has nothing left to list itself, and then only
-    once the helper has answered before: a helper still starting (~10-20 ms) would take longer
-    than listing its few folders here, so it is ended and they come back to be listed here. So
-    do the folders of a helper that died; either way it is sent nothing more.
-    """
-    found: list[str] = []
+def add_named(path: str, tally: Tally, label: str) -> str:
+    """Count what the user named: a file, or a folder and everything below it. Its kind."""
     try:
-        while helper.in_flight and (not stack and not found or helper.has_reply()):
-            if not helper.answered and not helper.has_reply():
-                raise EOFError
-            for folder, names, sizes, subfolders in helper.receive():
-                inventory.add_listing(folder, names, sizes)
-                found.extend(subfolders)
-        pending = len(stack) + len(found)
-        while helper.alive and len(helper.in_flight) < _IN_FLIGHT and pending >= 2:
-            take = max(1, min(_MAX_BATCH, pending // 4))
-            source = stack if len(stack) >= take else found
-            batch = source[:take]
-            del source[:take]
-            pending -= len(batch)
-            if not helper.send(batch):
-                source[:0] = batch
-                raise EOFError
-    except EOFError:
-        found.extend(helper.stop())
-    return found
+        info = os.stat(path)  # a named symlink is followed: the user pointed at it
+    except FileNotFoundError:
+        why = "is a dangling symlink" if os.path.islink(path) else "does not exist"
+        raise MeasureError(f"artifact '{label}': '{path}' {why}; expected a file, folder or glob") from None
+    except OSError as exc:
+        raise MeasureError(f"artifact '{label}': cannot read '{path}': {exc.strerror or exc}") from None
+    if stat.S_ISDIR(info.st_mode):
+        walk_folder(path, tally)
+        return "folder"
+    if stat.S_ISREG(info.st_mode):
+        tally.add(None, "", path, info)  # by its whole path: a named symlink is followed when opened too
+        return "file"
+    raise MeasureError(
+        f"artifact '{label}': '{path}' is not a regular file or folder (a FIFO, socket or device); "
+        "expected a file, folder or glob"
+    )
+
+
+# ---------------------------------------------------------------------------------------- globs
+
+GLOB_CHARS = frozenset("*?[")
+Matcher = Callable[[str], object]
+
+
+def _matcher(part: str) -> Matcher | None:
+    """A test for one path segment; None for `**`. Like glob, wildcards skip names starting with '.'."""
+    if part == "**":
+        return None
+    if not GLOB_CHARS & set(part):
+        return part.__eq__
+    match = re.compile(translate(part)).match
+    if part.startswith("."):
+        return match
+    return lambda name: not name.startswith(".") and match(name)
+
+
+def _closure(positions: set[int], parts: list[Matcher | None]) -> frozenset[int]:
+    """Positions reachable without consuming a segment (a `**` may match none)."""
+    todo, seen = list(positions), set(positions)
+    while todo:
+        i = todo.pop()
+        if i < len(parts) and parts[i] is None and i + 1 not in seen:
+            seen.add(i + 1)
+            todo.append(i + 1)
+    return frozenset(seen)
+
+
+def split_glob(pattern: str) -> tuple[str, list[str]]:
+    """("dist/js", ["**", "*.js"]) for "dist/js/**/*.js": the literal folder, then the rest."""
+    parts = [p for p in pattern.split("/") if p not in ("", ".")]
+    literal: list[str] = []
+    for part in parts:
+        if GLOB_CHARS & set(part):
+            break
+        literal.append(part)
+    prefix = "/".join(literal)
+    if pattern.startswith("/"):
+        prefix = "/" + prefix
+    return prefix, parts[len(literal):]
+
+
+def walk_glob(root: str, parts: list[str], tally: Tally) -> None:
+    """Count what the glob `parts` (segments below the folder `root`) matches, without following a
+    symlink below `root`. A matched folder counts with everything below it; each file counts once,
+    however many ways the pattern matches it (`dist/**` matches a folder and the files inside it).
+    """
+    matchers = [_matcher(p) for p in parts]
+    end = len(matchers)
+    stack = [(root, _closure({0}, matchers))]
+    flags = _DIR_FLAGS
+    while stack:
+        folder, positions = stack.pop()
+        fd = _open_folder(folder, flags)
+        flags = _SUB_FLAGS
+        prefix = folder if folder.endswith("/") else folder + "/"
+        try:
+            with os.scandir(fd) as entries:
+                for entry in entries:
+                    name = entry.name
+                    after: set[int] = set()
+                    for i in positions:
+                        if i == end:
+                            continue
+                        test = matchers[i]
+                        if test is None:
+                            if not name.startswith("."):
+                                after.add(i)  # `**` consumes this segment and may go on
+                        elif test(name):
+                            after.add(i + 1)
+                    if not after:
+                        continue
+                    reached = _closure(after, matchers)
+                    is_dir = entry.is_dir(follow_symlinks=False)
+                    if end in reached:
+                        tally.matched += 1
+                        if is_dir:
+                            walk_folder(prefix + name, tally, follow_root=False)
+                        elif entry.is_file(follow_symlinks=False):
+                            tally.add(fd, prefix, name, entry.stat(follow_symlinks=False))
+                        elif entry.is_symlink():
+                            tally.symlinks += 1
+                        else:
+                            tally.special += 1
+                    elif is_dir:
+                        stack.append((prefix + name, reached))
+        except OSError as exc:
+            raise MeasureError(f"cannot read folder '{folder}': {exc.strerror or exc}") from None
+        finally:
+            os.close(fd)

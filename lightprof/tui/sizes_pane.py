@@ -773,7 +773,7 @@ class SizesPane(Vertical):
                 return
             self._to_ui(self._progress, done, len(specs), spec.name)
             if isinstance(spec, ArtifactSpec):
-                self._to_ui(self._sized, [measure_artifact(spec)], [])
+                self._to_ui(self._sized, [measure_artifact(spec, extra=("gzip", "brotli", "zstd"))], [])
             elif spec.path is None:
                 # Saving `image = "name:tag"` runs docker/podman: the TUI does not launch processes.
                 self._to_ui(self._skip, spec.name, f"read through an engine ({spec.image}): the TUI does not "

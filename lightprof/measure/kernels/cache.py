@@ -1,15 +1,24 @@
 """Compiled modules cached on disk: compile once per module, wasmtime version and config.
 
-`Module.deserialize` runs native code from its input, so the cache only trusts what lightprof
-itself wrote: files in its own directory (owned by this user, not writable by others), each
-opening with a SHA-256 of the module that is checked on the exact bytes handed to deserialize
-(so a truncated or altered file is recompiled, never run).
+`Module.deserialize` runs native code from its input, so the cache trusts only what lightprof
+itself wrote, and checks it before deserializing:
+
+- the folder must be the user's own and writable by nobody else (as ssh requires of ~/.ssh);
+  otherwise the cache is not used at all, the result says why (`cache_note`), and the module is
+  compiled;
+- each entry `KEY.cwasm` has a MAC beside it, `KEY.mac`: HMAC-SHA256 of the entry under a random
+  key (`hmac.key`, 0600) that lightprof created in that folder. An entry whose MAC does not verify
+  (truncated, corrupted, replaced by a file from elsewhere, or rewritten with a plain checksum) is
+  recompiled, never deserialized. This does not stop someone who can write as this user: they
+  can read the key too. It protects against accidents and against files that lightprof did not
+  write, not against the user's own account being taken.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
+import hmac
 import os
 import stat
 import tempfile
@@ -22,7 +31,7 @@ import wasmtime
 from lightprof.measure.kernels import engine as engine_mod
 from lightprof.measure.kernels.counters import COUNTERS
 
-_KEY_PREFIX = b"lightprof-wasm-cache-v1\0"
+_KEY_PREFIX = b"lightprof-wasm-cache-v2\0"  # v2: MAC beside the entry
 
 
 def cache_dir() -> Path:
@@ -50,43 +59,105 @@ class Loaded:
     cache_hit: bool
     compile_s: float | None
     deserialize_s: float | None
+    note: str = ""  # why the cache was not used, when it was not
 
 
-def _trusted(folder: Path) -> bool:
-    """Only a directory this user owns and nobody else can write to holds trusted files."""
+_FILE_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+
+
+def untrusted(folder: Path) -> str | None:
+    """Why `folder` cannot hold trusted entries (one sentence), or None if it can."""
     try:
-        info = os.stat(folder)
-    except OSError:
-        return False
+        info = os.lstat(folder)
+    except FileNotFoundError:
+        return None  # created below with mode 0700
+    except OSError as exc:
+        return f"the module cache folder {folder} cannot be read ({exc.strerror}); compiled without the cache"
+    if not stat.S_ISDIR(info.st_mode):
+        return f"the module cache folder {folder} is not a folder (a symlink or a file); compiled without the cache"
     if hasattr(os, "getuid") and info.st_uid != os.getuid():
-        return False
-    return not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+        return (f"the module cache folder {folder} belongs to another user (uid {info.st_uid}); "
+                "compiled without the cache")
+    if info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        return (f"the module cache folder {folder} is writable by group or others (mode "
+                f"{stat.S_IMODE(info.st_mode):o}); compiled without the cache: chmod 700 it to use it")
+    return None
 
 
-def _read_verified(folder: Path, key: str) -> bytes | None:
-    """The cached module's bytes if the entry is lightprof's and intact: one file holding the
-    SHA-256 of the module (64 hex digits, a newline) and the module, checked on these bytes.
-
-    Plain os calls rather than pathlib and buffered files: this path is what a cache hit costs,
-    and it is meant to be an order of magnitude below a compile (bench/bench_kernels.py).
-    """
-    if not _trusted(folder):
-        return None
+def _read_own(path: str, limit: int) -> bytes | None:
+    """A regular file of this user's, read without following a symlink or blocking; else None."""
     try:
-        fd = os.open(os.path.join(folder, key + ".cwasm"), os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+        fd = os.open(path, _FILE_FLAGS)
     except OSError:
         return None
     try:
-        entry = os.read(fd, os.fstat(fd).st_size + 1)
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
+            return None
+        if hasattr(os, "getuid") and info.st_uid != os.getuid():
+            return None
+        return os.read(fd, info.st_size + 1)
     except OSError:
         return None
     finally:
         os.close(fd)
-    view = memoryview(entry)
-    digest, blob = entry[:64], view[65:]
-    if entry[64:65] != b"\n" or hashlib.sha256(blob).hexdigest().encode("ascii") != digest:
+
+
+_mac_keys: dict[Path, bytes] = {}
+
+
+def _mac_key(folder: Path) -> bytes | None:
+    """The folder's MAC key (read once per process), created on first use; None if it cannot be
+    had safely, or does not exist yet and `folder` does not either."""
+    if folder in _mac_keys:
+        return _mac_keys[folder]
+    key = _load_mac_key(folder)
+    if key is not None:
+        _mac_keys[folder] = key
+    return key
+
+
+def _load_mac_key(folder: Path) -> bytes | None:
+    path = os.path.join(folder, "hmac.key")
+    key = _read_own(path, 64)
+    if key is not None and len(key) == 32 and stat.S_IMODE(os.stat(path).st_mode) & 0o077 == 0:
+        return key
+    if key is not None:
+        return None  # there is one, but not one this user alone can read: do not trust the folder
+    key = os.urandom(32)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    except FileExistsError:  # another lightprof made one meanwhile
+        again = _read_own(path, 64)
+        return again if again is not None and len(again) == 32 else None
+    except OSError:
         return None
-    return bytes(blob)
+    try:
+        os.write(fd, key)
+    finally:
+        os.close(fd)
+    return key
+
+
+def _mac(key: bytes, name: str, blob: bytes | memoryview) -> bytes:
+    return hmac.new(key, name.encode() + b"\0" + bytes(blob), hashlib.sha256).hexdigest().encode("ascii")
+
+
+def _read_verified(folder: Path, key: str) -> bytes | None:
+    """The cached module's bytes if its MAC verifies under the folder's key; else None.
+
+    Plain os calls: this path is what a cache hit costs, and it is meant to be an order of
+    magnitude below a compile (bench/bench_kernels.py).
+    """
+    mac_key = _mac_key(folder)
+    if mac_key is None:
+        return None
+    base = os.path.join(folder, key)
+    mac = _read_own(base + ".mac", 128)
+    blob = _read_own(base + ".cwasm", 1 << 30) if mac is not None else None
+    if blob is None or not hmac.compare_digest(mac.strip(), _mac(mac_key, key, blob)):
+        return None
+    return blob
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
@@ -104,10 +175,13 @@ def _store(folder: Path, key: str, blob: bytes) -> None:
     """Best effort: a cache that cannot be written only costs a compile next time."""
     try:
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        if not _trusted(folder):
+        if untrusted(folder) is not None:
             return
-        digest = hashlib.sha256(blob).hexdigest().encode("ascii")
-        _write_atomic(folder / f"{key}.cwasm", digest + b"\n" + blob)
+        mac_key = _mac_key(folder)
+        if mac_key is None:
+            return
+        _write_atomic(folder / f"{key}.cwasm", blob)
+        _write_atomic(folder / f"{key}.mac", _mac(mac_key, key, blob))
     except OSError:
         pass
 
@@ -117,7 +191,8 @@ def load_module(eng: wasmtime.Engine, wasm: bytes, *, use_cache: bool = True) ->
     compiled (and stored). Raises wasmtime.WasmtimeError for a malformed module."""
     folder = cache_dir()
     key = cache_key(wasm)
-    if use_cache:
+    note = untrusted(folder) if use_cache else None
+    if use_cache and note is None:
         blob = _read_verified(folder, key)
         if blob is not None:
             started = time.perf_counter()
@@ -133,6 +208,6 @@ def load_module(eng: wasmtime.Engine, wasm: bytes, *, use_cache: bool = True) ->
     module = wasmtime.Module(eng, wasm)
     elapsed = time.perf_counter() - started
     COUNTERS.add("compiles_total")
-    if use_cache:
+    if use_cache and note is None:
         _store(folder, key, bytes(module.serialize()))
-    return Loaded(module, False, elapsed, None)
+    return Loaded(module, False, elapsed, None, note or "")

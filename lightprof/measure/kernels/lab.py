@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,7 +22,8 @@ from lightprof.measure.kernels.call import DirectCaller, LinearMemory, PublicCal
 from lightprof.measure.kernels.counters import COUNTERS
 from lightprof.measure.kernels.engine import ticking, wasmtime_version
 from lightprof.measure.kernels.failure import KernelFailure
-from lightprof.measure.kernels.manifest import load_fallback, load_manifest
+from lightprof.measure.kernels.manifest import load_manifest
+from lightprof.measure.kernels.worker import FallbackWorker
 from lightprof.measure.kernels_model import CorrectnessCheck, KernelResult, KernelSizeRow, SandboxConfig
 from lightprof.profile import KernelSpec
 from lightprof.stats import summarize
@@ -42,15 +42,20 @@ def measure_kernel(spec: KernelSpec, on_event: EventSink = ignore,
 
     Emits `Progress` events; the caller (session) emits `SubjectFinished` with the result."""
     result = KernelResult(name=spec.name, wasmtime_version=wasmtime_version())
+    lab: _Lab | None = None
     try:
         with ticking() as eng:
-            _Lab(spec, result, on_event, cancel, eng, direct, use_cache).run()
+            lab = _Lab(spec, result, on_event, cancel, eng, direct, use_cache)
+            lab.run()
     except KernelFailure as failure:
         result.failure = failure.kind
         if failure.kind == "mismatch":
             result.mismatch = failure.message  # measured and wrong: the gate fails it (exit 1)
         else:
             result.error = failure.message
+    finally:
+        if lab is not None and lab.worker is not None:
+            lab.worker.close()
     result.instantiates_total = COUNTERS.instantiates_total
     result.cache_hits_total = COUNTERS.cache_hits_total
     result.compiles_total = COUNTERS.compiles_total
@@ -78,7 +83,8 @@ class _Lab:
         self.direct = direct
         self.use_cache = use_cache
         self.step = 0
-        self.total_steps = 4 + len(spec.sizes) + len(PROBE_SIZES)
+        self.total_steps = 5 + len(spec.sizes) + len(PROBE_SIZES)
+        self.worker: FallbackWorker | None = None
 
     # ------------------------------------------------------------------ orchestration
 
@@ -93,8 +99,10 @@ class _Lab:
         result.summary = m.summary
         result.source = str(m.wasm)
         result.builtin = m.builtin
-        self.fallback = load_fallback(m)
-        self.numpy_run = self._numpy_impl()
+        self.progress("starting the fallback's worker")
+        self.worker = FallbackWorker(m.fallback, m.fallback_timeout_s, self.cancel)
+        result.fallback_start_s = self.worker.start_s
+        self.numpy_run = "run_numpy" if self.worker.has("run_numpy") else None
         wasm = sandbox.read_wasm(m)
         result.module_sha256 = hashlib.sha256(wasm).hexdigest()
 
@@ -105,6 +113,7 @@ class _Lab:
             reason = sandbox.first_line(exc)
             raise KernelFailure("malformed", f"{m.wasm.name} is not a valid Wasm module: {reason}") from None
         result.cache_hit = loaded.cache_hit
+        result.cache_note = loaded.note
         result.compile_s = loaded.compile_s
         result.deserialize_s = loaded.deserialize_s
         sandbox.check_module(loaded.module, m)
@@ -126,6 +135,7 @@ class _Lab:
         self.check_outputs()
         self.progress("call overhead")
         self.measure_overhead()
+        result.fallback_ipc_s = summarize(self.worker.round_trip_s())
         samples: dict[int, tuple[float, float]] = {}
         for size in spec.sizes:
             self.progress(f"{size} bytes")
@@ -138,7 +148,7 @@ class _Lab:
             if size not in samples:
                 data = self.payload(size, seed=size)
                 wasm_t = self.time_wasm(data, min(spec.runs, 15))
-                fb_t = self.time_python(self.fallback.run, data, min(spec.runs, 15), "fallback")
+                fb_t = self.time_python("run", data, min(spec.runs, 15), "fallback")
                 samples[size] = (_p50(wasm_t.e2e), _p50(fb_t.e2e))
         result.break_even_bytes, result.break_even_note = break_even(samples)
         if any(not c.ok for c in result.correctness):
@@ -152,16 +162,6 @@ class _Lab:
         self.on_event(Progress(subject=self.spec.name, message=message, done=self.step, total=self.total_steps))
         self.step += 1
 
-    def _numpy_impl(self) -> Callable[..., Any] | None:
-        run = getattr(self.fallback, "run_numpy", None)
-        if not callable(run):
-            return None
-        try:
-            import numpy  # noqa: F401  (only to learn whether NumPy is installed)
-        except ImportError:
-            return None
-        return run
-
     def _prepare(self, caller: DirectCaller | PublicCaller) -> None:
         m = self.manifest
         caller.set_arg(0, self.in_ptr)
@@ -174,12 +174,10 @@ class _Lab:
             caller.set_arg(first_arg + i, value)
 
     def payload(self, size: int, seed: int) -> bytes:
-        try:
-            return outputs.make_input(self.manifest, self.fallback, size, seed)
-        except Exception as exc:  # a user's make_input can fail in any way
-            where = self.manifest.fallback.name
-            raise KernelFailure("fallback", f"make_input({size}) in {where} failed "
-                                            f"({type(exc).__name__}: {exc})") from None
+        assert self.worker is not None
+        if self.worker.has("make_input"):
+            return self.worker.make_input(size, seed)
+        return outputs.make_input(self.manifest, size, seed)
 
     # ------------------------------------------------------------------ calls
 
@@ -203,12 +201,10 @@ class _Lab:
             raise sandbox.classify(exc, f"on a {size} byte payload", self.inst.memory_cap, grown,
                                    self.manifest.call_timeout_s) from None
 
-    def call_python(self, run: Callable[..., Any], data: bytes, label: str) -> Any:
-        try:
-            return run(data, *self.manifest.args)
-        except Exception as exc:  # user code: any exception is this kernel's failure
-            raise KernelFailure("fallback", f"the {label} raised {type(exc).__name__} on a "
-                                            f"{len(data)} byte payload: {exc}") from None
+    def call_python(self, impl: str, data: bytes, label: str) -> Any:
+        """`impl` of the fallback in its worker, its output checked and in from_wasm's shape."""
+        assert self.worker is not None
+        return outputs.normalise(self.manifest, self.worker.call(impl, data, self.manifest.args), label)
 
     # ------------------------------------------------------------------ correctness
 
@@ -229,11 +225,11 @@ class _Lab:
             cases.append((f"all 0xff ({largest} bytes)", largest, b"\xff" * largest))
         for index, (label, size, fixed) in enumerate(cases):
             data = fixed if fixed is not None else self.payload(size, seed=1000 + index)
-            want = outputs.normalise(m, self.call_python(self.fallback.run, data, "fallback"))
+            want = self.call_python("run", data, "fallback")
             got = self.call_wasm(data)
             self._record(label, size, "wasm", got, want)
             if self.numpy_run is not None:
-                got_np = outputs.normalise(m, self.call_python(self.numpy_run, data, "NumPy implementation"))
+                got_np = self.call_python(self.numpy_run, data, "NumPy implementation")
                 self._record(label, size, "numpy", got_np, want)
 
     def _record(self, label: str, size: int, impl: str, got: Any, want: Any) -> None:
@@ -295,23 +291,14 @@ class _Lab:
                 marshal.append((t1 - t0) + (t3 - t2))
         return _Timed(e2e, op, marshal, time.process_time_ns() - cpu_started)
 
-    def time_python(self, run: Callable[..., Any], data: bytes, runs: int, label: str) -> _Timed:
-        clock = time.perf_counter_ns
-        args = self.manifest.args
-        samples = []
-        warmup = min(3, runs)
-        self.call_python(run, data, label)  # surfaces a failing implementation as a named failure
-        cpu_started = 0
-        for i in range(warmup + runs):
-            if i == warmup:
-                cpu_started = time.process_time_ns()
-                self._check_cancel()
-            t0 = clock()
-            run(data, *args)
-            t1 = clock()
-            if i >= warmup:
-                samples.append(t1 - t0)
-        return _Timed(samples, samples, [], time.process_time_ns() - cpu_started)
+    def time_python(self, impl: str, data: bytes, runs: int, label: str) -> _Timed:
+        """`impl` timed in its worker: each call alone, as time_wasm times the Wasm side in this
+        process; the pipe between the two is measured apart (`fallback_ipc_s`)."""
+        assert self.worker is not None
+        self._check_cancel()
+        self.call_python(impl, data, label)  # surfaces a failing implementation as a named failure
+        samples, cpu_ns = self.worker.time(impl, data, self.manifest.args, min(3, runs), runs)
+        return _Timed(samples, samples, [], cpu_ns)
 
     def _check_cancel(self) -> None:
         if self.cancel is not None and self.cancel.is_set():
@@ -320,7 +307,7 @@ class _Lab:
     def measure_size(self, size: int, runs: int) -> KernelSizeRow:
         data = self.payload(size, seed=size)
         wasm = self.time_wasm(data, runs)
-        fallback = self.time_python(self.fallback.run, data, runs, "fallback")
+        fallback = self.time_python("run", data, runs, "fallback")
         numpy = self.time_python(self.numpy_run, data, runs, "NumPy implementation") if self.numpy_run else None
         row = KernelSizeRow(
             size_bytes=size,

@@ -6,14 +6,16 @@ naming the file and the key, so one bad kernel never stops the others.
 
 from __future__ import annotations
 
-import importlib.util
+import math
+import os
+import stat
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 
 from lightprof.measure.kernels.failure import KernelFailure
 from lightprof.profile import KernelSpec, data_dir
+from lightprof.safefile import UnsafeInput, read_regular_text
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -29,8 +31,10 @@ DEFAULT_INPUT_OFFSET = 65536  # the first page belongs to the kernel (tables, sc
 _KEYS = (
     "summary", "wasm", "export", "memory", "params", "results", "input", "args", "output",
     "output_count", "compare", "rtol", "atol", "imports", "fallback", "input_offset",
-    "call_timeout_s",
+    "call_timeout_s", "fallback_timeout_s",
 )
+MAX_TIMEOUT_S = 3600.0
+MANIFEST_LIMIT = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -57,6 +61,7 @@ class KernelManifest:
     fallback: Path
     input_offset: int
     call_timeout_s: float
+    fallback_timeout_s: float = 10.0
 
     @property
     def out_bytes(self) -> int:
@@ -86,16 +91,20 @@ def builtin_names() -> list[str]:
 def load_manifest(spec: KernelSpec) -> KernelManifest:
     folder, builtin = kernel_folder(spec)
     file = folder / MANIFEST
-    if not file.is_file():
+    if not os.path.lexists(file):
         if builtin:
             known = ", ".join(builtin_names()) or "none"
             raise KernelFailure("manifest", f"there is no built-in kernel named '{spec.name}' "
                                             f"(built-ins: {known}); set path = \"...\" for your own")
         raise KernelFailure("manifest", f"{file} does not exist: a kernel folder needs a kernel.toml")
     try:
-        data = tomllib.loads(file.read_text("utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        data = tomllib.loads(read_regular_text(file, str(file), MANIFEST_LIMIT))
+    except UnsafeInput as exc:
+        raise KernelFailure("manifest", exc.message) from None
+    except tomllib.TOMLDecodeError as exc:
         raise KernelFailure("manifest", f"{file}: cannot be read as TOML ({exc})") from None
+    except RecursionError:
+        raise KernelFailure("manifest", f"{file}: its tables or arrays nest too deeply to be a kernel.toml") from None
     return _validate(data, file, spec.name, builtin)
 
 
@@ -121,9 +130,29 @@ def _str(data: dict, key: str, file: Path, default: str | None = None, choices: 
 
 def _number(data: dict, key: str, file: Path, default: float) -> float:
     value = data.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-        raise _fail(file, f"'{key}' must be a number of at least 0")
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
+        raise _fail(file, f"'{key}' must be a finite number of at least 0")
     return float(value)
+
+
+def _seconds(data: dict, key: str, file: Path, default: float) -> float:
+    value = data.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= MAX_TIMEOUT_S:
+        raise _fail(file, f"'{key}' must be a number of seconds above 0 and at most {MAX_TIMEOUT_S:g}, got {value!r}")
+    return float(value)
+
+
+def _check_regular(path: Path, key: str, file: Path) -> None:
+    """`path` is a regular file (a FIFO would block whoever reads it; a device never ends)."""
+    from lightprof.safefile import kind_of
+
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as exc:
+        why = "does not exist" if isinstance(exc, FileNotFoundError) else f"cannot be read ({exc.strerror})"
+        raise _fail(file, f"'{key}' names {path.name}, which {why}") from None
+    if not stat.S_ISREG(mode):
+        raise _fail(file, f"'{key}' names {path.name}, which is {kind_of(mode)}; expected a regular file")
 
 
 def _validate(data: dict, file: Path, name: str, builtin: bool) -> KernelManifest:
@@ -134,11 +163,9 @@ def _validate(data: dict, file: Path, name: str, builtin: bool) -> KernelManifes
     wasm = folder / _str(data, "wasm", file)
     if wasm.suffix not in (".wat", ".wasm"):
         raise _fail(file, f"'wasm' must name a .wat or .wasm file, got {wasm.name!r}")
-    if not wasm.is_file():
-        raise _fail(file, f"'wasm' names {wasm.name}, which does not exist")
+    _check_regular(wasm, "wasm", file)
     fallback = folder / _str(data, "fallback", file, "fallback.py")
-    if not fallback.is_file():
-        raise _fail(file, f"'fallback' names {fallback.name}, which does not exist")
+    _check_regular(fallback, "fallback", file)
     output = _str(data, "output", file, choices=OUTPUTS)
     output_count = data.get("output_count", 0)
     count_ok = isinstance(output_count, int) and not isinstance(output_count, bool) and 0 < output_count <= 1 << 20
@@ -173,7 +200,8 @@ def _validate(data: dict, file: Path, name: str, builtin: bool) -> KernelManifes
         imports=tuple(imports),
         fallback=fallback,
         input_offset=input_offset,
-        call_timeout_s=_number(data, "call_timeout_s", file, 1.0) or 1.0,
+        call_timeout_s=_seconds(data, "call_timeout_s", file, 1.0),
+        fallback_timeout_s=_seconds(data, "fallback_timeout_s", file, 10.0),
     )
     _check_convention(manifest, file)
     return manifest
@@ -192,20 +220,3 @@ def _check_convention(m: KernelManifest, file: Path) -> None:
         raise _fail(file, f"'results' must hold exactly one type for output = {m.output!r}")
     elif (m.output in ("f32", "f64")) != (m.results[0] in ("f32", "f64")):
         raise _fail(file, f"'results' = [{m.results[0]!r}] does not fit output = {m.output!r}")
-
-
-def load_fallback(manifest: KernelManifest) -> ModuleType:
-    """Import the kernel's fallback.py under a private name; it must define run(data, *args)."""
-    module_name = f"_lightprof_kernel_{manifest.name}_{abs(hash(manifest.fallback))}"
-    try:
-        spec = importlib.util.spec_from_file_location(module_name, manifest.fallback)
-        if spec is None or spec.loader is None:
-            raise ImportError("not a Python file")
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-    except Exception as exc:  # a user's fallback can fail in any way; it must not stop the lab
-        raise KernelFailure("fallback", f"{manifest.fallback} could not be imported "
-                                        f"({type(exc).__name__}: {exc})") from None
-    if not callable(getattr(module, "run", None)):
-        raise KernelFailure("fallback", f"{manifest.fallback} must define run(data, *args)")
-    return module

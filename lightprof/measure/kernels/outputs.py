@@ -6,24 +6,18 @@ import math
 import random
 import sys
 from array import array
-from types import ModuleType
 from typing import Any
 
+from lightprof.measure.kernels.failure import KernelFailure
 from lightprof.measure.kernels.manifest import KernelManifest
 
 _INT_MASKS = {"u32": 0xFFFFFFFF, "u64": 0xFFFFFFFFFFFFFFFF}
 
 
-def make_input(manifest: KernelManifest, fallback: ModuleType, size: int, seed: int) -> bytes:
-    """`size` bytes of deterministic random input: the fallback's make_input(size, rng) if it
-    has one, else random bytes or random f32 in [-1, 1] (input = "f32_pairs")."""
+def make_input(manifest: KernelManifest, size: int, seed: int) -> bytes:
+    """`size` bytes of deterministic random input, for a fallback without make_input(size, rng):
+    random bytes, or random f32 in [-1, 1] (input = "f32_pairs")."""
     rng = random.Random(seed)
-    maker = getattr(fallback, "make_input", None)
-    if callable(maker):
-        data = bytes(maker(size, rng))
-        if len(data) != size:
-            raise ValueError(f"make_input({size}) returned {len(data)} bytes")
-        return data
     if manifest.input == "f32_pairs":
         floats = array("f", (rng.uniform(-1.0, 1.0) for _ in range(size // 4)))
         if sys.byteorder == "big":
@@ -47,13 +41,35 @@ def from_wasm(manifest: KernelManifest, value: Any, out: bytes | None) -> Any:
     return int(value)
 
 
-def normalise(manifest: KernelManifest, value: Any) -> Any:
-    """A fallback's or NumPy's value in the same shape as `from_wasm` gives."""
+def normalise(manifest: KernelManifest, value: Any, who: str) -> Any:
+    """A fallback's or NumPy's value (as the worker passed it) in the shape `from_wasm` gives;
+    a value that cannot be compared is the fallback's failure, in one sentence."""
+    if isinstance(value, tuple) and len(value) == 3 and value[0] == "unsupported":
+        raise _unusable(manifest, who, f"{value[2]} (a {value[1]})")
     if manifest.output == "u32_array":
-        return [int(v) for v in value]
+        if not isinstance(value, list) or not all(isinstance(v, int) for v in value):
+            raise _unusable(manifest, who, _short(value))
+        return value
+    if isinstance(value, list):
+        raise _unusable(manifest, who, _short(value))
+    if not math.isfinite(value):
+        raise _unusable(manifest, who, repr(value))
     if manifest.output in ("f32", "f64"):
         return float(value)
+    if isinstance(value, float) and not value.is_integer():
+        raise _unusable(manifest, who, repr(value))
     return int(value)
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _unusable(manifest: KernelManifest, who: str, got: str) -> KernelFailure:
+    expected = {"u32_array": f"a list of {manifest.output_count} integers", "f32": "a finite number",
+                "f64": "a finite number"}.get(manifest.output, "an integer")
+    return KernelFailure("fallback", f"the {who} returned {got}; expected {expected} (output = {manifest.output!r})")
 
 
 def same(manifest: KernelManifest, got: Any, want: Any) -> bool:

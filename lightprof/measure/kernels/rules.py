@@ -6,7 +6,8 @@ artifacts; it must not pull in wasmtime or NumPy.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from lightprof.measure.figures import Figure
@@ -82,38 +83,86 @@ def kernel_figures(spec: KernelSpec, result: KernelResult) -> list[Figure]:
     return figures
 
 
-def wasm_rule_figures(profile: Profile, artifact_results: Sequence[Any]) -> list[Figure]:
-    """The practice's rule: an artifact that ships .wasm files needs a [[kernel]] sample.
+@dataclass(frozen=True)
+class ShippedWasm:
+    """One .wasm file an artifact ships, and the SHA-256 of its bytes ("" when not recorded)."""
 
-    One failing Figure when any artifact has `wasm_files` and the profile has no kernel; none
-    when no artifact ships Wasm.
+    artifact: str
+    path: str
+    sha256: str
+
+
+# Finds the sample of one shipped module: a sentence saying which ("kernel 'sum' (same SHA-256)"),
+# or None. Kernels are one way; a target's own `op_latency` events (a Wasm `impl` beside another
+# `impl` of the same op) are to be another, passed in by the caller beside `kernel_samples`.
+SampleFinder = Callable[[ShippedWasm], "str | None"]
+
+
+def kernel_samples(kernel_results: Sequence[KernelResult]) -> SampleFinder:
+    """Kernels as samples, matched on content: a kernel samples a shipped .wasm when the module it
+    measured (the .wasm as is, or the .wat compiled) has the same SHA-256 as the file. The path does
+    not matter, so a kernel may point at its own copy of the module or at the built file itself."""
+    by_digest: dict[str, str] = {}
+    for kernel in kernel_results:
+        if kernel.module_sha256:
+            by_digest.setdefault(kernel.module_sha256, kernel.name)
+
+    def find(shipped: ShippedWasm) -> str | None:
+        name = by_digest.get(shipped.sha256) if shipped.sha256 else None
+        return f"kernel '{name}' (same SHA-256)" if name else None
+
+    return find
+
+
+def _shipped(artifact_results: Sequence[Any]) -> list[ShippedWasm]:
+    found = []
+    for artifact in artifact_results:
+        files = list(getattr(artifact, "wasm_files", None) or [])
+        digests = list(getattr(artifact, "wasm_sha256", None) or [])
+        if len(digests) != len(files):  # a report written before digests were recorded
+            digests = [""] * len(files)
+        found.extend(ShippedWasm(artifact.name, path, digest) for path, digest in zip(files, digests, strict=True))
+    return found
+
+
+def wasm_rule_figures(profile: Profile, artifact_results: Sequence[Any],
+                      kernel_results: Sequence[KernelResult] = (),
+                      finders: Sequence[SampleFinder] = ()) -> list[Figure]:
+    """The practice's rule: every .wasm an artifact ships needs a Wasm-vs-fallback sample of that module.
+
+    One Figure: pass when each shipped module has a sample (its kernel's own rows then judge whether
+    the Wasm pays its way), fail naming the modules that have none. `finders` default to the
+    kernels (`kernel_samples`). A report written before modules were hashed has no digests: any
+    kernel then counts as its sample, as it did then. None when no artifact ships Wasm.
     """
-    shipping = [(r.name, list(getattr(r, "wasm_files", None) or [])) for r in artifact_results]
-    shipping = [(name, files) for name, files in shipping if files]
-    if not shipping:
+    shipped = _shipped(artifact_results)
+    if not shipped:
         return []
-    count = sum(len(files) for _, files in shipping)
-    names = ", ".join(f"'{name}'" for name, _ in shipping)
-    example = shipping[0][1][0]
+    finders = list(finders) or [kernel_samples(kernel_results)]
+    subject = ", ".join(dict.fromkeys(item.artifact for item in shipped))
+    sampled: list[str] = []
+    missing: list[ShippedWasm] = []
+    for item in shipped:
+        how = next((found for finder in finders if (found := finder(item)) is not None), None)
+        if how is None and not item.sha256 and profile.kernels:
+            how = "a [[kernel]] of the profile (this report recorded no digest to match on)"
+        if how is None:
+            missing.append(item)
+        else:
+            sampled.append(f"{item.path} by {how}")
+    count = len(shipped)
+    if not missing:
+        return [Figure(subject=subject, metric="wasm_kernel_sample", measured=float(count), limit=None,
+                       unit="count", kind="kernel", forced_verdict="pass",
+                       note="sampled: " + "; ".join(sampled))]
+    names = ", ".join(f"'{item.path}' (artifact '{item.artifact}')" for item in missing[:3])
+    more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
     if profile.kernels:
-        return [Figure(
-            subject=", ".join(name for name, _ in shipping),
-            metric="wasm_kernel_sample",
-            measured=float(count),
-            limit=None,
-            unit="count",
-            kind="kernel",
-            note=f"{count} .wasm file(s) shipped; {len(profile.kernels)} [[kernel]] sample(s) in the profile",
-            forced_verdict="pass",
-        )]
-    return [Figure(
-        subject=", ".join(name for name, _ in shipping),
-        metric="wasm_kernel_sample",
-        measured=float(count),
-        limit=None,
-        unit="count",
-        kind="kernel",
-        note=(f"artifact {names} ships {count} .wasm file(s) (e.g. {example}) but the profile has no "
-              "[[kernel]] sample: add one to prove the Wasm beats its fallback"),
-        forced_verdict="fail",
-    )]
+        why = (f"none of the profile's {len(profile.kernels)} [[kernel]] sample(s) measures that module "
+               "(a kernel samples a .wasm when its module has the same SHA-256)")
+    else:
+        why = "the profile has no [[kernel]] sample"
+    return [Figure(subject=subject, metric="wasm_kernel_sample", measured=float(count - len(missing)),
+                   limit=None, unit="count", kind="kernel", forced_verdict="fail",
+                   note=(f"{names}{more} ship(s) as Wasm but {why}: add a [[kernel]] whose wasm is that "
+                         "file to prove the Wasm beats its fallback"))]

@@ -20,14 +20,17 @@ from lightprof.units import format_size
 
 PAGE = 65536
 HEADROOM = 16 * 1024 * 1024  # what a kernel may grow beyond the lab's layout before the cap
+MODULE_LIMIT = 256 * 1024 * 1024  # a module (or its WAT) larger than this is refused unread
 
 
 def read_wasm(manifest: KernelManifest) -> bytes:
     """The module's binary: a .wasm as is, a .wat compiled by wasmtime.wat2wasm."""
+    from lightprof.safefile import UnsafeInput, read_regular
+
     try:
-        raw = manifest.wasm.read_bytes()
-    except OSError as exc:
-        raise KernelFailure("malformed", f"{manifest.wasm} cannot be read ({exc.strerror})") from None
+        raw = read_regular(manifest.wasm, str(manifest.wasm), MODULE_LIMIT)
+    except UnsafeInput as exc:
+        raise KernelFailure("malformed", exc.message) from None
     if manifest.wasm.suffix == ".wasm":
         return raw
     try:
