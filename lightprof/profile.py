@@ -751,7 +751,10 @@ def discover_profile(explicit: str | None = None, cwd: Path | None = None) -> Pr
     """-p PROFILE › ./lightprof.toml › [tool.lightprof] in ./pyproject.toml › the embedded default."""
     if explicit is not None:
         return load_profile(explicit)
-    here = cwd or Path.cwd()
+    try:
+        here = cwd or Path.cwd()
+    except FileNotFoundError:
+        raise ProfileError("the current folder no longer exists; cd into a folder or give -p PROFILE") from None
     candidate = here / PROFILE_FILE
     if os.path.lexists(candidate):  # a dangling link or a loop is an error to report, not "no profile"
         return load_profile(candidate)
