@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 SCHEMA_VERSION = 1
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
-VERDICTS = ("pass", "fail", "regression", "inconclusive", "unmeasured")
+VERDICTS = ("pass", "fail", "regression", "unmeasured")
 
 
 @dataclass
