@@ -327,8 +327,9 @@ def _check_name(v: _Validator, name: str, path: tuple[Any, ...]) -> str:
     """A subject or profile name: printable, and short enough for a file name and a table."""
     if len(name) > MAX_NAME_LENGTH:
         raise v.fail(path, f"'{v.label(path)}' is {len(name)} characters long; expected at most {MAX_NAME_LENGTH}")
-    if any(_is_control(char) for char in name):
-        raise v.fail(path, f"'{v.label(path)}' contains a control character; expected printable text, got {name!r}")
+    if not name.isprintable():  # control characters, and format ones such as a right-to-left override
+        raise v.fail(path, f"'{v.label(path)}' contains a control or format character; "
+                           f"expected printable text, got {_got(name)}")
     return name
 
 
@@ -342,11 +343,6 @@ def _shown(text: str, limit: int = 60) -> str:
 def _got(value: Any) -> str:
     """A value as written (quoted if a string), cut for a one-line message."""
     return _shown(repr(value))
-
-
-def _is_control(char: str) -> bool:
-    code = ord(char)
-    return code < 0x20 or 0x7F <= code < 0xA0
 
 
 def _refuse_nul(v: _Validator, data: Mapping[str, Any]) -> None:
@@ -377,7 +373,7 @@ def _check_loopback(v: _Validator, host: str, path: tuple[Any, ...]) -> None:
             return
     except ValueError:
         pass
-    raise v.fail(path, f"'{v.label(path)}' names host {host!r}; the ready probe only connects to this machine's "
+    raise v.fail(path, f"'{v.label(path)}' names host {_got(host)}; the ready probe only connects to this machine's "
                        "loopback (localhost, 127.0.0.1 or [::1])")
 
 

@@ -8,7 +8,6 @@ from xml.etree import ElementTree as ET
 from lightprof.report.format import explain
 from lightprof.result import Result
 
-
 # What XML 1.0 cannot hold, even escaped: C0 controls but tab, newline and return; lone surrogates;
 # U+FFFE and U+FFFF. A target's stderr (colour codes) or a name from a report can carry them.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
