@@ -112,7 +112,7 @@ CASES = [
     ("subject-name-too-long", f'version = 1\n[[target]]\nname = "{"t" * 101}"\ncommand = ["true"]\n',
      ["'target[0].name'", "at most 100"], 3),
     ("name-with-escape", 'version = 1\n[[target]]\nname = "\\u001b[31mred"\ncommand = ["true"]\n',
-     ["'target[0].name'", "control character"], 3),
+     ["'target[0].name'", "control or format character"], 3),
     ("deep-nesting", "version = 1\nx = " + "[" * 500 + "]" * 500 + "\n", ["nest too deeply"], None),
     ("unknown-key-with-newline", 'version = 1\n"a\\nb" = 1\n' + OK_TARGET, ["unknown key 'a\\nb'"], None),
 ]
