@@ -232,6 +232,12 @@ def run_headless(args: argparse.Namespace, command: list[str] | None) -> int:
     return result.exit_code
 
 
+def _need_terminal() -> None:
+    """The UI draws on a terminal and reads keys from it: without one it could only hang."""
+    if not sys.stdout.isatty() or not sys.stdin.isatty():
+        raise LightprofError("the interactive UI needs a terminal; use --headless in scripts and CI")
+
+
 def run_ui(args: argparse.Namespace, command: list[str] | None) -> int:
     from lightprof.profile import adhoc_profile, discover_profile
 
@@ -243,12 +249,12 @@ def run_ui(args: argparse.Namespace, command: list[str] | None) -> int:
         from lightprof.result import load_report
 
         report = load_report(args.open)
+        _need_terminal()
         from lightprof.tui.app import run_tui
 
         return run_tui(report=report)
     profile = adhoc_profile(command) if command is not None else discover_profile(args.profile)
-    if not sys.stdout.isatty() or not sys.stdin.isatty():
-        raise LightprofError("the interactive UI needs a terminal; use --headless in scripts and CI")
+    _need_terminal()
     from lightprof.tui.app import run_tui
 
     return run_tui(profile=profile)

@@ -237,10 +237,11 @@ def test_a_profile_in_a_folder_that_is_not_utf8_writes_a_report_that_opens_again
         (["--headless", "--"], ["nothing to run after '--'"]),
         (["--json", "r.json"], ["need --headless"]),
         (["--open", "ok.toml"], ["ok.toml:1: not a lightprof JSON report"]),
+        (["--open", str(FIXTURE_REPORT)], ["needs a terminal"]),
         (["--headless", "-p", "missing.toml"], ["missing.toml: no such file"]),
     ],
     ids=["unknown-flag", "stray-argument", "open-headless", "open-profile", "profile-and-command", "empty-command",
-         "json-without-headless", "open-a-profile", "missing-profile"],
+         "json-without-headless", "open-a-profile", "open-without-a-terminal", "missing-profile"],
 )
 def test_hostile_invocations_are_one_sentence_and_exit_2(workdir: Path, args: list[str], words: list[str]) -> None:
     assert_one_sentence(lightprof(*args, cwd=workdir), *words)
