@@ -123,25 +123,28 @@ def test_handmade_hostile_reports_are_one_sentence(tmp_path: Path, name: str, te
         assert word in message, message
 
 
-def test_a_share_of_refused_reports_through_the_real_command(case_dir: Path) -> None:
-    """`lightprof --open` answers exit 2 with the same sentence (a report that loads would start the
-    UI, which needs a terminal: those are opened through Pilot instead)."""
+def test_a_share_of_hostile_reports_through_the_real_command(case_dir: Path) -> None:
+    """`lightprof --open` answers a refused report with exit 2 and the same sentence, and one that
+    loads with the UI's own refusal to start without a terminal (those open through Pilot in
+    tests/test_fuzz_tui.py)."""
     refused = [c for c in CASES if outcome_in_process(case_dir / f"{c.id}.json", c)[1] is not None]
+    loaded = [c for c in CASES if c not in refused]
 
     def run(case: Case) -> tuple[Case, str | None]:
         folder = case_dir / f"cli-{case.id}"
         folder.mkdir()
         (folder / "r.json").write_bytes(case.data)
         _wrong, message = outcome_in_process(folder / "r.json", case)
-        assert message is not None
         outcome = run_cli(["--open", "r.json"], cwd=folder)
-        wrong = check_cli(outcome, ["r.json"], case)
-        expected = "lightprof: " + message.replace(str(folder / "r.json"), "r.json")
-        if wrong is None and outcome.stderr.strip() != expected:
-            wrong = f"exit {outcome.code}, {outcome.stderr.strip()[:200]!r}; in-process: {message[:200]!r}"
+        wrong = check_cli(outcome, ["r.json"], case) if message is not None else None
+        expected = ("lightprof: " + message.replace(str(folder / "r.json"), "r.json") if message is not None
+                    else "lightprof: the interactive UI needs a terminal; use --headless in scripts and CI")
+        if wrong is None and (outcome.code, outcome.stderr.strip()) != (2, expected):
+            wrong = f"exit {outcome.code}, {outcome.stderr.strip()[:200]!r}; expected {expected[:200]!r}"
         return case, wrong
 
+    share = every_nth(refused, CLI_SHARE * 2 // 3) + every_nth(loaded, CLI_SHARE // 3)
     with ThreadPoolExecutor(max_workers=2) as pool:
-        results = list(pool.map(run, every_nth(refused, CLI_SHARE)))
+        results = list(pool.map(run, share))
     failures = [(case, wrong) for case, wrong in results if wrong]
     assert not failures, summarise(failures)
