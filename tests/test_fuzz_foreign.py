@@ -184,16 +184,15 @@ class BaselineWorld:
 
 @pytest.fixture(scope="module")
 def baselines(tmp_path_factory: pytest.TempPathFactory) -> BaselineWorld:
-    """A real baseline, written by --update-baseline's own writer from a real measurement."""
-    from lightprof.baseline import write_baseline
-    from lightprof.profile import load_profile
-    from lightprof.session import measure_profile
-
+    """A real baseline, written by `lightprof --headless --update-baseline` from a real measurement
+    (in a subprocess: measuring in-process would make the test process a subreaper for the rest of
+    the session, and other tests' orphans its zombies)."""
     folder = tmp_path_factory.mktemp("fuzz-baselines")
     (folder / "art.txt").write_text("hello\n")
     (folder / "p.toml").write_text(PROFILE)
-    profile = load_profile(folder / "p.toml")
-    base = write_baseline(profile, measure_profile(profile)).read_bytes()
+    outcome = run_cli(["--headless", "-p", "p.toml", "--update-baseline"], folder)
+    assert outcome.code == 0, outcome.stderr
+    base = (folder / "base.baseline.toml").read_bytes()
     cases = []
     for mutation in MUTATIONS:
         for i in range(15 if mutation in TREE_MUTATIONS else 6):
