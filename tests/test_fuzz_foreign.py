@@ -63,7 +63,7 @@ _KERNELS = "owned by kernels (measure/kernels/manifest.py): "
 _SIZES = "owned by sizes (measure/oci.py, images.py): "
 KNOWN: dict[tuple[str, str], str] = {
     ("baseline", "unknown-key"): _GATE + "a subject key holding a newline is printed raw: a two-line message",
-    ("baseline", "number"): _GATE + "a baseline of version 1000000 or 0.5 loads",
+    ("baseline", "number"): _GATE + "a baseline of version 1000000 or 0.5 loads; negative figures load",
     ("baseline", "deep-nesting"): _GATE + "500-deep nesting raises RecursionError out of load_baseline",
     ("baseline", "truncated"): _GATE + "a baseline cut before 'version' loads (as version None)",
     ("baseline", "empty"): _GATE + "an empty baseline file loads (as version None, no figures)",
