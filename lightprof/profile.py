@@ -356,8 +356,9 @@ def _refuse_nul(v: _Validator, data: Mapping[str, Any]) -> None:
         if isinstance(value, dict):
             for key, item in value.items():
                 if "\0" in key:
-                    raise v.fail(path, f"a key in '{v.label(path) or 'the profile'}' contains a NUL character "
-                                       "(\\u0000); expected a name without it")
+                    where = f"[{v.label(path)}]" if path else "the profile's top level"
+                    raise v.fail(path, f"key '{_shown(key)}' in {where} contains a NUL character (\\u0000); "
+                                       "expected a name without it")
                 stack.append((path + (key,), item))
         elif isinstance(value, list):
             stack.extend((path + (i,), item) for i, item in enumerate(value))
