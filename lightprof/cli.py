@@ -160,13 +160,23 @@ def _check_output_paths(args: argparse.Namespace) -> None:
         if real in seen:
             raise LightprofError(f"{where}: {seen[real]} writes to the same file; give each report its own path")
         seen[real] = f"--{option}"
-        if args.profile and os.path.exists(args.profile) and os.path.realpath(args.profile) == real:
-            raise LightprofError(f"{where}: is the profile itself; a report would overwrite it")
         try:
             check_writable(path)
         except OSError as exc:
             raise LightprofError(f"{where}: cannot be written ({exc.strerror or exc})") from None
         remove_stale_temporaries(real)
+
+
+def _check_outputs_spare_inputs(args: argparse.Namespace, profile: Profile) -> None:
+    """A report path must not be the profile or its baseline: writing it would replace them."""
+    inputs = {"the profile": profile.path, "the baseline": profile.baseline_path()}
+    for option in REPORT_OPTIONS:
+        path = getattr(args, option)
+        if path is None or path == "-":
+            continue
+        for what, input_path in inputs.items():
+            if input_path is not None and os.path.realpath(path) == os.path.realpath(input_path):
+                raise LightprofError(f"--{option} {_shown(path)}: is {what} itself; a report would overwrite it")
 
 
 def _check_baseline_writable(profile: Profile) -> None:
@@ -189,6 +199,7 @@ def run_headless(args: argparse.Namespace, command: list[str] | None) -> int:
 
     _check_output_paths(args)
     profile = adhoc_profile(command) if command is not None else discover_profile(args.profile)
+    _check_outputs_spare_inputs(args, profile)
     if args.update_baseline:
         _check_baseline_writable(profile)
     baseline = None if args.update_baseline else load_baseline(profile)

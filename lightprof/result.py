@@ -260,8 +260,8 @@ def _check_report(result: Result) -> None:
     judged: set[tuple[str, str]] = set()
     for i, row in enumerate(result.budgets):
         if (row.subject, row.metric) in judged:
-            raise DecodeError(f"budgets[{i}]", f"judges {_shown(row.subject)} {_shown(row.metric)} a second time; "
-                                               "a report judges each budget once")
+            raise DecodeError(f"budgets[{i}]", f"judges {_shown(repr(row.subject))} {_shown(repr(row.metric))} "
+                                               "a second time; a report judges each budget once")
         judged.add((row.subject, row.metric))
         if row.verdict not in VERDICTS:
             got = _shown(repr(row.verdict))

@@ -142,19 +142,27 @@ def test_a_profile_nested_500_deep_is_exit_2(workdir: Path) -> None:
         (["--json", "/proc/lightprof-report.json"], ["--json /proc/lightprof-report.json", "cannot be written"]),
         (["--junit", "ok.toml/x.xml"], ["--junit", "does not exist"]),
         (["--json", "."], ["--json .", "folder"]),
-        (["--json", "ok.toml"], ["the profile itself"]),
+        (["--json", "ok.toml"], ["is the profile itself"]),
+        (["--markdown", "ok.baseline.toml"], ["is the baseline itself"]),
         (["--json", "r.json", "--markdown", "r.json"], ["--markdown r.json", "same file"]),
         (["--json", "-", "--markdown", "-"], ["both write to stdout"]),
         (["--junit", "-"], ["--junit needs a file path"]),
         (["--json", "x" * 300 + ".json"], ["cannot be written", "too long"]),
     ],
-    ids=["proc", "under-a-file", "folder", "the-profile", "same-twice", "stdout-twice", "junit-stdout",
-         "name-too-long"],
+    ids=["proc", "under-a-file", "folder", "the-profile", "the-baseline", "same-twice", "stdout-twice",
+         "junit-stdout", "name-too-long"],
 )
 def test_an_output_that_cannot_be_written_is_refused_before_measuring(
     workdir: Path, args: list[str], words: list[str]
 ) -> None:
     assert_one_sentence(lightprof("--headless", "-p", "ok.toml", *args, cwd=workdir), *words)
+    assert not (workdir / "measured").exists()
+
+
+def test_a_report_over_the_discovered_profile_is_refused(workdir: Path) -> None:
+    (workdir / "lightprof.toml").write_text(MARKED_PROFILE)
+    assert_one_sentence(lightprof("--headless", "--json", "lightprof.toml", cwd=workdir), "is the profile itself")
+    assert (workdir / "lightprof.toml").read_text() == MARKED_PROFILE
     assert not (workdir / "measured").exists()
 
 
