@@ -15,10 +15,13 @@ import contextlib
 import os
 import signal
 import sys
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from lightprof import __version__
 from lightprof.errors import EXIT_INTERRUPTED, EXIT_INVALID, LightprofError
+
+if TYPE_CHECKING:
+    from lightprof.profile import Profile
 
 DESCRIPTION = """\
 Profile lightweight execution: cold start (p50/p95 over repeated launches), whole-tree memory,
@@ -116,27 +119,76 @@ def _emit(path: str, text: str) -> None:
         sys.stdout.write(text)
         sys.stdout.flush()
         return
-    from lightprof.atomicio import atomic_write_text
+    from lightprof.atomicio import atomic_write_bytes
 
     try:
-        atomic_write_text(path, text)
+        # A path that is not UTF-8 reaches a report as surrogates: written escaped, not refused.
+        atomic_write_bytes(path, text.encode("utf-8", "backslashreplace"))
     except OSError as exc:
-        raise LightprofError(f"cannot write report {path}: {exc.strerror}") from None
+        raise LightprofError(f"cannot write report {_shown(path)}: {exc.strerror or exc}") from None
+
+
+def _shown(path: str) -> str:
+    """A path as a message shows it: unprintable characters (a newline, bytes not UTF-8) escaped."""
+    return path if path.isprintable() else repr(path)[1:-1]
+
+
+REPORT_OPTIONS = ("json", "markdown", "junit")
 
 
 def _check_output_paths(args: argparse.Namespace) -> None:
-    """Refuse unwritable report paths before measuring anything (exit 2)."""
-    for option in ("json", "markdown", "junit"):
+    """Refuse report paths that could not be written, before measuring anything (exit 2)."""
+    from lightprof.atomicio import check_writable, remove_stale_temporaries
+
+    if args.junit == "-":
+        raise LightprofError("--junit needs a file path, not -")
+    to_stdout = [f"--{option} -" for option in REPORT_OPTIONS if getattr(args, option) == "-"]
+    if len(to_stdout) > 1:
+        raise LightprofError(f"{' and '.join(to_stdout)} would both write to stdout; give one of them a file path")
+    seen: dict[str, str] = {}
+    for option in REPORT_OPTIONS:
         path = getattr(args, option)
         if path is None or path == "-":
             continue
+        if not path:
+            raise LightprofError(f"--{option} needs a file path, got an empty one")
+        where = f"--{option} {_shown(path)}"
         folder = os.path.dirname(os.path.abspath(path)) or "."
         if not os.path.isdir(folder):
-            raise LightprofError(f"--{option} {path}: folder {folder} does not exist")
-        if os.path.isdir(path):
-            raise LightprofError(f"--{option} {path}: is a folder, expected a file path")
-    if args.junit == "-":
-        raise LightprofError("--junit needs a file path, not -")
+            raise LightprofError(f"{where}: folder {_shown(folder)} does not exist")
+        real = os.path.realpath(path)
+        if real in seen:
+            raise LightprofError(f"{where}: {seen[real]} writes to the same file; give each report its own path")
+        seen[real] = f"--{option}"
+        try:
+            check_writable(path)
+        except OSError as exc:
+            raise LightprofError(f"{where}: cannot be written ({exc.strerror or exc})") from None
+        remove_stale_temporaries(real)
+
+
+def _check_outputs_spare_inputs(args: argparse.Namespace, profile: Profile) -> None:
+    """A report path must not be the profile or its baseline: writing it would replace them."""
+    inputs = {"the profile": profile.path, "the baseline": profile.baseline_path()}
+    for option in REPORT_OPTIONS:
+        path = getattr(args, option)
+        if path is None or path == "-":
+            continue
+        for what, input_path in inputs.items():
+            if input_path is not None and os.path.realpath(path) == os.path.realpath(input_path):
+                raise LightprofError(f"--{option} {_shown(path)}: is {what} itself; a report would overwrite it")
+
+
+def _check_baseline_writable(profile: Profile) -> None:
+    """--update-baseline into a folder that cannot take it: said before measuring, not after."""
+    from lightprof.atomicio import check_writable, remove_stale_temporaries
+
+    path = profile.baseline_path()
+    try:
+        check_writable(path)
+    except OSError as exc:
+        raise LightprofError(f"cannot write the baseline {_shown(str(path))}: {exc.strerror or exc}") from None
+    remove_stale_temporaries(path)
 
 
 def run_headless(args: argparse.Namespace, command: list[str] | None) -> int:
@@ -147,6 +199,9 @@ def run_headless(args: argparse.Namespace, command: list[str] | None) -> int:
 
     _check_output_paths(args)
     profile = adhoc_profile(command) if command is not None else discover_profile(args.profile)
+    _check_outputs_spare_inputs(args, profile)
+    if args.update_baseline:
+        _check_baseline_writable(profile)
     baseline = None if args.update_baseline else load_baseline(profile)
     to_stdout = "-" in (args.json, args.markdown)
     table_stream = sys.stderr if to_stdout else sys.stdout
@@ -188,38 +243,53 @@ def run_headless(args: argparse.Namespace, command: list[str] | None) -> int:
     return result.exit_code
 
 
+def _need_terminal() -> None:
+    """The UI draws on a terminal and reads keys from it: without one it could only hang."""
+    if not sys.stdout.isatty() or not sys.stdin.isatty():
+        raise LightprofError("the interactive UI needs a terminal; use --headless in scripts and CI")
+
+
 def run_ui(args: argparse.Namespace, command: list[str] | None) -> int:
     from lightprof.profile import adhoc_profile, discover_profile
 
-    if args.update_baseline or args.json or args.markdown or args.junit:
+    if args.update_baseline or any(getattr(args, option) is not None for option in REPORT_OPTIONS):
         raise LightprofError("--update-baseline, --json, --markdown and --junit need --headless")
-    if args.open:
-        if command is not None or args.profile:
+    if args.open is not None:
+        if command is not None or args.profile is not None:
             raise LightprofError("--open shows a saved report; it cannot be combined with -p or a command")
         from lightprof.result import load_report
 
         report = load_report(args.open)
+        _need_terminal()
         from lightprof.tui.app import run_tui
 
         return run_tui(report=report)
     profile = adhoc_profile(command) if command is not None else discover_profile(args.profile)
-    if not sys.stdout.isatty() or not sys.stdin.isatty():
-        raise LightprofError("the interactive UI needs a terminal; use --headless in scripts and CI")
+    _need_terminal()
     from lightprof.tui.app import run_tui
 
     return run_tui(profile=profile)
 
 
 def main(argv: list[str] | None = None) -> int:
+    for stream in (sys.stdout, sys.stderr):
+        # A file name that is not UTF-8 reaches the table as surrogates: shown escaped, never an
+        # UnicodeEncodeError after the measuring.
+        with contextlib.suppress(AttributeError, ValueError):
+            stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
     own, command = _split_command(list(sys.argv[1:] if argv is None else argv))
     args = build_parser().parse_args(own)
-    if command is not None and args.profile:
+    for option, flag in (("profile", "-p"), ("open", "--open")):
+        if getattr(args, option) == "":
+            sys.stderr.write(f"lightprof: {flag} needs a file path, got an empty one\n")
+            return EXIT_INVALID
+    if command is not None and args.profile is not None:
         sys.stderr.write("lightprof: give either -p PROFILE or a command after --, not both\n")
         return EXIT_INVALID
     _interrupt_on_sigterm()
     try:
         if args.headless:
-            if args.open:
+            if args.open is not None:
                 raise LightprofError("--open shows a saved report in the UI; it cannot be combined with --headless")
             return run_headless(args, command)
         return run_ui(args, command)

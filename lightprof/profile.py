@@ -7,6 +7,7 @@ expected. Specs carry numbers in base units (seconds, bytes, fractions).
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import sys
@@ -32,6 +33,12 @@ SIZE_BUDGETS = ("rss_steady", "rss_peak")
 TARGET_BUDGETS = TIME_BUDGETS + SIZE_BUDGETS
 READY_KINDS = ("exit", "port", "http", "stdout")
 COMPRESSIONS = ("none", "gzip", "brotli")
+# Names end up in file names (NAME.baseline.toml), tables, JUnit XML and terminal titles.
+MAX_NAME_LENGTH = 100
+# A profile is a few kB; anything this large is not one, and reading it is bounded.
+MAX_PROFILE_BYTES = 16 * 1024 * 1024
+# The ready probe connects to the target on this machine only (see README: ready).
+LOOPBACK_HOSTS = ("localhost", "::1", "[::1]")
 
 
 @dataclass(frozen=True)
@@ -154,7 +161,7 @@ class Profile:
 
     def baseline_path(self) -> Path:
         """Where `--update-baseline` writes: NAME.baseline.toml beside the profile."""
-        safe = re.sub(r"[^A-Za-z0-9_.-]+", "-", self.name).strip("-") or "lightprof"
+        safe = re.sub(r"[^A-Za-z0-9_.-]+", "-", self.name).strip("-")[:MAX_NAME_LENGTH] or "lightprof"
         return self.base_dir / f"{safe}.baseline.toml"
 
     def subjects(self) -> list[str]:
@@ -171,7 +178,21 @@ _INLINE_KEY = re.compile(r"""[{,]\s*([A-Za-z0-9_-]+|"[^"]*")\s*=""")
 
 
 def _split_dotted(text: str) -> list[str]:
-    return [part.strip().strip("\"'") for part in re.split(r"\.(?=(?:[^\"']*[\"'][^\"']*[\"'])*[^\"']*$)", text)]
+    """`a."b.c".d` → ["a", "b.c", "d"]: split at dots outside quotes, in one pass (a lookahead
+    regex took seconds on a hostile 20,000-part header)."""
+    parts: list[str] = []
+    start, quote = 0, ""
+    for i, char in enumerate(text):
+        if quote:
+            if char == quote:
+                quote = ""
+        elif char in "\"'":
+            quote = char
+        elif char == ".":
+            parts.append(text[start:i])
+            start = i + 1
+    parts.append(text[start:])
+    return [part.strip().strip("\"'") for part in parts]
 
 
 class LineIndex:
@@ -180,19 +201,23 @@ class LineIndex:
     tomllib gives line numbers only for syntax errors; validation errors find theirs here.
     """
 
+    # No lightprof key is deeper than this; a deeper header is an error anyway, and cutting it
+    # keeps the prefix lookups below from growing with the square of a hostile header's length.
+    MAX_HEADER_PARTS = 16
+
     def __init__(self, text: str) -> None:
         self.lines: dict[tuple[Any, ...], int] = {}
         counters: dict[tuple[str, ...], int] = {}
         current: tuple[Any, ...] = ()
         for number, line in enumerate(text.splitlines(), start=1):
             if match := _ARRAY_HEADER.match(line):
-                names = tuple(_split_dotted(match.group(1)))
+                names = tuple(_split_dotted(match.group(1)))[: self.MAX_HEADER_PARTS]
                 counters[names] = counters.get(names, -1) + 1
                 current = self._resolve(names, counters) + (counters[names],)
                 self.lines.setdefault(current, number)
                 continue
             if match := _TABLE_HEADER.match(line):
-                names = tuple(_split_dotted(match.group(1)))
+                names = tuple(_split_dotted(match.group(1)))[: self.MAX_HEADER_PARTS]
                 current = self._resolve(names, counters)
                 self.lines.setdefault(current, number)
                 continue
@@ -247,7 +272,7 @@ class _Validator:
             if isinstance(part, int):
                 parts[-1] = f"{parts[-1]}[{part}]"
             else:
-                parts.append(str(part))
+                parts.append(_shown(str(part)))
         return ".".join(parts)
 
     def check_keys(self, table: Mapping[str, Any], allowed: tuple[str, ...], path: tuple[Any, ...]) -> None:
@@ -256,7 +281,7 @@ class _Validator:
                 where = f"in [{self.label(path)}] " if path else ""
                 raise self.fail(
                     path + (key,),
-                    f"unknown key '{key}' {where}(expected one of: {', '.join(allowed)})",
+                    f"unknown key '{_shown(key)}' {where}(expected one of: {', '.join(allowed)})",
                 )
 
     def table(self, value: Any, path: tuple[Any, ...]) -> Mapping[str, Any]:
@@ -282,6 +307,8 @@ class _Validator:
     def number(self, value: Any, path: tuple[Any, ...], *, positive: bool = True) -> float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise self.fail(path, f"'{self.label(path)}' must be a number, got {_type_name(value)}")
+        if not math.isfinite(value):
+            raise self.fail(path, f"'{self.label(path)}' must be a finite number, got {value}")
         if positive and not value > 0:
             raise self.fail(path, f"'{self.label(path)}' must be greater than 0, got {value}")
         return float(value)
@@ -292,8 +319,63 @@ class _Validator:
         except UnitError as exc:
             raise self.fail(path, f"'{self.label(path)}': {exc}") from None
         if positive and not parsed > 0:
-            raise self.fail(path, f"'{self.label(path)}' must be greater than zero, got {value!r}")
+            raise self.fail(path, f"'{self.label(path)}' must be greater than zero, got {_got(value)}")
         return parsed
+
+
+def _check_name(v: _Validator, name: str, path: tuple[Any, ...]) -> str:
+    """A subject or profile name: printable, and short enough for a file name and a table."""
+    if len(name) > MAX_NAME_LENGTH:
+        raise v.fail(path, f"'{v.label(path)}' is {len(name)} characters long; expected at most {MAX_NAME_LENGTH}")
+    if not name.isprintable():  # control characters, and format ones such as a right-to-left override
+        raise v.fail(path, f"'{v.label(path)}' contains a control or format character; "
+                           f"expected printable text, got {_got(name)}")
+    return name
+
+
+def _shown(text: str, limit: int = 60) -> str:
+    """`text` fit for a one-line message: as is when short and printable, else quoted and cut."""
+    if len(text) <= limit and text.isprintable():
+        return text
+    return repr(text[:limit])[1:-1] + ("…" if len(text) > limit else "")
+
+
+def _got(value: Any) -> str:
+    """A value as written (quoted if a string), cut for a one-line message."""
+    return _shown(repr(value))
+
+
+def _refuse_nul(v: _Validator, data: Mapping[str, Any]) -> None:
+    """No key or string anywhere may hold a NUL: every one may reach an exec, a path or the
+    environment, where the OS cannot carry it. Walked without recursion (tomllib bounds depth)."""
+    stack: list[tuple[tuple[Any, ...], Any]] = [((), data)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, str) and "\0" in value:
+            raise v.fail(path, f"'{v.label(path)}' contains a NUL character (\\u0000); expected text without it")
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if "\0" in key:
+                    where = f"[{v.label(path)}]" if path else "the profile's top level"
+                    raise v.fail(path, f"key '{_shown(key)}' in {where} contains a NUL character (\\u0000); "
+                                       "expected a name without it")
+                stack.append((path + (key,), item))
+        elif isinstance(value, list):
+            stack.extend((path + (i,), item) for i, item in enumerate(value))
+
+
+def _check_loopback(v: _Validator, host: str, path: tuple[Any, ...]) -> None:
+    import ipaddress
+
+    if host.lower() in LOOPBACK_HOSTS:
+        return
+    try:
+        if ipaddress.ip_address(host.strip("[]")).is_loopback:
+            return
+    except ValueError:
+        pass
+    raise v.fail(path, f"'{v.label(path)}' names host {_got(host)}; the ready probe only connects to this machine's "
+                       "loopback (localhost, 127.0.0.1 or [::1])")
 
 
 def _type_name(value: Any) -> str:
@@ -324,7 +406,7 @@ _TOP_KEYS = ("version", "name", "defaults", "target", "artifact", "image", "kern
 def _parse_ready(v: _Validator, raw: Any, path: tuple[Any, ...]) -> ReadySpec:
     if isinstance(raw, str):
         if raw != "exit":
-            raise v.fail(path, f"'ready' must be \"exit\" or a table such as {{ port = 3000 }}, got {raw!r}")
+            raise v.fail(path, f"'ready' must be \"exit\" or a table such as {{ port = 3000 }}, got {_got(raw)}")
         return ReadySpec()
     table = v.table(raw, path)
     v.check_keys(table, ("port", "host", "http", "stdout"), path)
@@ -335,16 +417,21 @@ def _parse_ready(v: _Validator, raw: Any, path: tuple[Any, ...]) -> ReadySpec:
     if mode == "port":
         port = v.integer(table["port"], path + ("port",), minimum=1, maximum=65535)
         host = v.string(table.get("host", "127.0.0.1"), path + ("host",))
+        _check_loopback(v, host, path + ("host",))
         return ReadySpec(kind="port", port=port, host=host)
     if "host" in table:
         raise v.fail(path + ("host",), "'ready.host' applies only to ready = { port = ... }")
     if mode == "http":
         url = v.string(table["http"], path + ("http",))
-        if not re.match(r"^http://[^/\s:]+(:\d+)?(/\S*)?$", url):
+        match = re.match(r"^http://([^/\s:]+|\[[0-9A-Fa-f:.]+\])(?::(\d+))?(/\S*)?$", url)
+        if not match:
             raise v.fail(
                 path + ("http",),
-                f"'ready.http' must be an http:// URL such as http://127.0.0.1:3000/health, got {url!r}",
+                f"'ready.http' must be an http:// URL such as http://127.0.0.1:3000/health, got {_got(url)}",
             )
+        if match.group(2) is not None and not 1 <= int(match.group(2)) <= 65535:
+            raise v.fail(path + ("http",), f"'ready.http' has port {match.group(2)}; expected 1 to 65535")
+        _check_loopback(v, match.group(1), path + ("http",))
         return ReadySpec(kind="http", url=url)
     pattern = v.string(table["stdout"], path + ("stdout",))
     try:
@@ -362,8 +449,11 @@ def _parse_target_settings(v: _Validator, table: Mapping[str, Any], path: tuple[
     if "env" in table:
         env = v.table(table["env"], path + ("env",))
         for key, value in env.items():
+            if not key or "=" in key:
+                raise v.fail(path + ("env", key),
+                             f"'env' key {_got(key)} is not a variable name; expected a non-empty name without '='")
             if not isinstance(value, str):
-                raise v.fail(path + ("env", key), f"'env.{key}' must be a string, got {_type_name(value)}")
+                raise v.fail(path + ("env", key), f"'env.{_shown(key)}' must be a string, got {_type_name(value)}")
         out["env"] = dict(env)
     if "ready" in table:
         out["ready"] = _parse_ready(v, table["ready"], path + ("ready",))
@@ -426,7 +516,7 @@ def _array_of_tables(v: _Validator, data: Mapping[str, Any], key: str) -> list[M
 def _name(v: _Validator, table: Mapping[str, Any], path: tuple[Any, ...], seen: set[str], kind: str) -> str:
     if "name" not in table:
         raise v.fail(path, f"[[{kind}]] number {path[-1] + 1} has no 'name'")
-    name = v.string(table["name"], path + ("name",))
+    name = _check_name(v, v.string(table["name"], path + ("name",)), path + ("name",))
     if name in seen:
         raise v.fail(
             path + ("name",), f"name '{name}' is used twice; every target, artifact, image and kernel needs its own"
@@ -436,13 +526,17 @@ def _name(v: _Validator, table: Mapping[str, Any], path: tuple[Any, ...], seen: 
 
 
 def _validate(data: Mapping[str, Any], v: _Validator, *, name_hint: str) -> dict[str, Any]:
+    _refuse_nul(v, data)
     v.check_keys(data, _TOP_KEYS, ())
     if "version" not in data:
         raise v.fail((), f"the profile has no 'version'; add version = {PROFILE_VERSION} at the top")
     version = data["version"]
     if isinstance(version, bool) or version != PROFILE_VERSION:
-        raise v.fail(("version",), f"'version' must be {PROFILE_VERSION}, got {version!r}")
-    name = v.string(data.get("name", name_hint), ("name",))
+        raise v.fail(("version",), f"'version' must be {PROFILE_VERSION}, got {_got(version)}")
+    if "name" in data:
+        name = _check_name(v, v.string(data["name"], ("name",)), ("name",))
+    else:  # the file's stem: not the user's words, so made printable and cut rather than refused
+        name = "".join(char if char.isprintable() else "?" for char in name_hint[:MAX_NAME_LENGTH])
 
     defaults_raw = v.table(data.get("defaults", {}), ("defaults",))
     v.check_keys(defaults_raw, _DEFAULT_KEYS, ("defaults",))
@@ -496,7 +590,7 @@ def _validate(data: Mapping[str, Any], v: _Validator, *, name_hint: str) -> dict
             comp = v.string(raw["compression"], path + ("compression",))
             if comp not in COMPRESSIONS:
                 raise v.fail(
-                    path + ("compression",), f"'compression' must be one of {', '.join(COMPRESSIONS)}, got {comp!r}"
+                    path + ("compression",), f"'compression' must be one of {', '.join(COMPRESSIONS)}, got {_got(comp)}"
                 )
             fields["compression"] = comp
         if "budget" in raw:
@@ -526,9 +620,8 @@ def _validate(data: Mapping[str, Any], v: _Validator, *, name_hint: str) -> dict
         if "efficiency_min" in raw:
             eff = v.unit(parse_ratio, raw["efficiency_min"], path + ("efficiency_min",))
             if eff > 1:
-                raise v.fail(
-                    path + ("efficiency_min",), f"'efficiency_min' must be at most 100%, got {raw['efficiency_min']!r}"
-                )
+                got = _got(raw["efficiency_min"])
+                raise v.fail(path + ("efficiency_min",), f"'efficiency_min' must be at most 100%, got {got}")
             fields["efficiency_min"] = eff
         if "top" in raw:
             fields["top"] = v.integer(raw["top"], path + ("top",), minimum=1, maximum=10_000)
@@ -575,20 +668,24 @@ def _validate(data: Mapping[str, Any], v: _Validator, *, name_hint: str) -> dict
 
 
 def _read_toml(path: Path, label: str) -> tuple[str, dict[str, Any]]:
+    from lightprof.safefile import UnsafeInput, read_regular
+
     try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise ProfileError(f"{label}: no such file") from None
-    except IsADirectoryError:
-        raise ProfileError(f"{label}: is a folder, expected a TOML profile file") from None
-    except OSError as exc:
-        raise ProfileError(f"{label}: cannot be read ({exc.strerror})") from None
+        raw = read_regular(path, label, MAX_PROFILE_BYTES)
+    except UnsafeInput as exc:
+        raise ProfileError(exc.message) from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise ProfileError(f"{label}: is not UTF-8 text, expected a TOML profile") from None
+    return text, _parse_toml(text, label)
+
+
+def _parse_toml(text: str, label: str) -> dict[str, Any]:
     try:
-        return text, tomllib.loads(text)
+        return tomllib.loads(text)
+    except RecursionError:
+        raise ProfileError(f"{label}: arrays or tables nest too deeply; a profile nests a few levels at most") from None
     except tomllib.TOMLDecodeError as exc:
         match = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
         reason = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc)).rstrip(".")
@@ -598,10 +695,13 @@ def _read_toml(path: Path, label: str) -> tuple[str, dict[str, Any]]:
 
 
 def _label(path: Path) -> str:
+    """How a message names the file: relative to the current folder where it is inside it, with
+    anything unprintable (a newline, bytes that are not UTF-8) escaped so the message stays one line."""
     try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
+        text = str(path.resolve().relative_to(Path.cwd().resolve()))
+    except (ValueError, OSError, RuntimeError):  # outside cwd; cwd gone; a symlink loop (3.11)
+        text = str(path)
+    return text if text.isprintable() else repr(text)[1:-1]
 
 
 def load_profile(path: str | os.PathLike[str]) -> Profile:
@@ -623,10 +723,7 @@ def load_profile(path: str | os.PathLike[str]) -> Profile:
 
 def load_profile_text(text: str, *, label: str, base_dir: Path, origin: str) -> Profile:
     """Load a profile from text (the embedded default); `label` names it in errors."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ProfileError(f"{label}: invalid TOML: {exc}") from None
+    data = _parse_toml(text, label)
     validator = _Validator(label, LineIndex(text), (), base_dir)
     return Profile(path=None, origin=origin, **_validate(data, validator, name_hint="default"))
 
@@ -651,12 +748,15 @@ def discover_profile(explicit: str | None = None, cwd: Path | None = None) -> Pr
     """-p PROFILE › ./lightprof.toml › [tool.lightprof] in ./pyproject.toml › the embedded default."""
     if explicit is not None:
         return load_profile(explicit)
-    here = cwd or Path.cwd()
+    try:
+        here = cwd or Path.cwd()
+    except FileNotFoundError:
+        raise ProfileError("the current folder no longer exists; cd into a folder or give -p PROFILE") from None
     candidate = here / PROFILE_FILE
-    if candidate.exists():
+    if os.path.lexists(candidate):  # a dangling link or a loop is an error to report, not "no profile"
         return load_profile(candidate)
     pyproject = here / "pyproject.toml"
-    if pyproject.exists():
+    if os.path.lexists(pyproject):
         _text, data = _read_toml(pyproject, _label(pyproject))
         tool = data.get("tool")
         if isinstance(tool, dict) and "lightprof" in tool:
@@ -668,6 +768,6 @@ def adhoc_profile(argv: list[str], cwd: Path | None = None) -> Profile:
     """A profile for `lightprof -- CMD ARGS`: one target, no budgets."""
     if not argv:
         raise ProfileError("nothing to run after '--'; expected a command such as: lightprof -- node server.js")
-    program = Path(argv[0]).name or argv[0]
+    program = "".join(c if c.isprintable() else "?" for c in (Path(argv[0]).name or argv[0]))[:MAX_NAME_LENGTH]
     target = TargetSpec(name=program, command=tuple(argv), cwd=(cwd or Path.cwd()).resolve())
     return Profile(name=program, path=None, origin="adhoc", targets=(target,))

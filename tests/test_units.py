@@ -2,7 +2,15 @@ from __future__ import annotations
 
 import pytest
 
-from lightprof.units import UnitError, format_duration, format_size, parse_duration, parse_ratio, parse_size
+from lightprof.units import (
+    UnitError,
+    format_duration,
+    format_ratio,
+    format_size,
+    parse_duration,
+    parse_ratio,
+    parse_size,
+)
 
 
 @pytest.mark.parametrize(
@@ -40,3 +48,43 @@ def test_formatting_names_the_unit() -> None:
     assert format_duration(0.01182) == "11.82 ms"
     assert format_size(150_000, si=True) == "150.0 kB"
     assert format_size(80 * 1024**2) == "80.0 MiB"
+
+
+@pytest.mark.parametrize(
+    ("parse", "text", "words"),
+    [
+        (parse_size, "1e400MiB", "too large"),
+        (parse_size, "1e300MB", "2^53"),
+        (parse_duration, "1e400s", "too large"),
+        (parse_duration, "86401s", "longer than a day"),
+        (parse_ratio, "1e400%", "too large"),
+        (parse_ratio, "1000.1%", "at most"),
+        (parse_ratio, float("nan"), "fraction between 0 and 1"),
+        (parse_ratio, float("inf"), "fraction between 0 and 1"),
+    ],
+)
+def test_quantities_are_finite_and_bounded(parse: object, text: object, words: str) -> None:
+    with pytest.raises(UnitError, match=words.replace("^", r"\^")):
+        parse(text)  # type: ignore[operator]
+
+
+def test_bounds_are_inclusive() -> None:
+    assert parse_duration("86400s") == 86400.0
+    assert parse_size(f"{2**53}B") == 2**53
+    assert parse_ratio("1000%") == pytest.approx(10.0)
+    with pytest.raises(UnitError, match="above 100%"):
+        parse_ratio("150%", maximum=1.0)
+
+
+def test_a_huge_value_gives_a_short_message() -> None:
+    with pytest.raises(UnitError) as caught:
+        parse_size("x" * 100_000)
+    assert len(str(caught.value)) < 200
+
+
+def test_formatting_never_raises_on_what_a_hostile_report_holds() -> None:
+    assert format_size(10**400) == "—"
+    assert format_size(float("nan")) == "—"
+    assert format_size(float("inf"), si=True) == "—"
+    assert format_duration(float("inf")) == "—"
+    assert format_ratio(float("-inf")) == "—"

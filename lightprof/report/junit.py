@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from xml.etree import ElementTree as ET
 
 from lightprof.report.format import explain
 from lightprof.result import Result
+
+# What XML 1.0 cannot hold, even escaped: C0 controls but tab, newline and return; lone surrogates;
+# U+FFFE and U+FFFF. A target's stderr (colour codes) or a name from a report can carry them.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml_safe(text: str) -> str:
+    return _NOT_XML.sub("\ufffd", text)
 
 
 def render_junit(result: Result) -> str:
@@ -35,5 +44,9 @@ def render_junit(result: Result) -> str:
             suite.set("errors", str(int(suite.get("errors", "0")) + 1))
     suites = ET.Element("testsuites")
     suites.append(suite)
+    for node in suites.iter():
+        node.attrib = {key: _xml_safe(value) for key, value in node.attrib.items()}
+        if node.text:
+            node.text = _xml_safe(node.text)
     ET.indent(suites)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"

@@ -26,7 +26,6 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
-from textual.lazy import Lazy
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, OptionList, Static, TabbedContent, TabPane
@@ -41,6 +40,7 @@ from lightprof.tui.budgets_pane import BudgetsPane
 from lightprof.tui.coldstart_pane import ColdStartPane
 from lightprof.tui.dialogs import EditBudgetScreen, HelpScreen, SessionSettings, SettingsScreen
 from lightprof.tui.kernels_pane import KernelsPane
+from lightprof.tui.lazy import Lazy
 from lightprof.tui.live import LiveTarget, command_text
 from lightprof.tui.memory_pane import MemoryPane
 from lightprof.tui.sizes_pane import SizesPane
@@ -744,4 +744,6 @@ def run_tui(profile: Profile | None = None, report: Result | None = None) -> int
             signal.signal(signum, handler)
         # Whatever ended the app (a key, a signal, an exception), no target outlives it.
         app.stop_measuring()
-    return int(code or 0)
+    if code is None:  # ended without a quit: by an exception, which Textual printed (return code 1)
+        return app.return_code or 0
+    return int(code)
