@@ -63,6 +63,8 @@ def open_regular(path: str | os.PathLike[str], label: str, *, dir_fd: int | None
         if exc.errno == errno.ENAMETOOLONG:
             raise UnsafeInput(f"{label}: the file name is too long") from None
         raise UnsafeInput(f"{label}: cannot be read ({exc.strerror})") from None
+    except ValueError:  # a NUL byte in the path: no file can have that name
+        raise UnsafeInput(f"{label}: the file name contains a NUL byte") from None
     try:
         mode = os.fstat(fd).st_mode
         if not stat.S_ISREG(mode):

@@ -52,3 +52,8 @@ def test_text_that_is_not_utf8_is_refused(tmp_path: Path) -> None:
     file.write_bytes(b"\xff\xfe")
     with pytest.raises(UnsafeInput, match="not UTF-8"):
         read_regular_text(file, "bin")
+
+
+def test_a_name_with_a_nul_byte_is_refused() -> None:
+    with pytest.raises(UnsafeInput, match="NUL byte"):
+        read_regular("kernel\x00.wasm", "kernel.toml: wasm")

@@ -259,8 +259,8 @@ class KernelsPane(Vertical):
 
     def action_run(self) -> None:
         """Measure the selected kernel at the selected size in a worker thread."""
-        if self.selected is None or self.running is not None:
-            return
+        if self.selected is None or self.running is not None or getattr(self.app, "read_only", False):
+            return  # a saved report (--open) is shown, never measured
         spec = self._spec(self.selected, self.selected_size())
         self.running = self.selected
         self._cancel = threading.Event()

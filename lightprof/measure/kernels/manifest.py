@@ -151,6 +151,8 @@ def _check_regular(path: Path, key: str, file: Path) -> None:
     except OSError as exc:
         why = "does not exist" if isinstance(exc, FileNotFoundError) else f"cannot be read ({exc.strerror})"
         raise _fail(file, f"'{key}' names {path.name}, which {why}") from None
+    except ValueError:  # a NUL byte: no file can have that name
+        raise _fail(file, f"'{key}' must name a file; the name contains a NUL byte") from None
     if not stat.S_ISREG(mode):
         raise _fail(file, f"'{key}' names {path.name}, which is {kind_of(mode)}; expected a regular file")
 
