@@ -14,7 +14,7 @@ import pytest
 
 from lightprof.measure import dive, diveruns
 from lightprof.measure.images import measure_image
-from lightprof.measure.layertar import DIR, FILE, LINK, OPAQUE, OTHER, WHITEOUT, classify
+from lightprof.measure.layertar import DIR, FILE, LINK, OPAQUE, OTHER, WHITEOUT, classify, key_of, path_of
 from lightprof.profile import ImageSpec
 from tests.dive_reference import reference
 
@@ -139,7 +139,8 @@ def _read_back(blob: bytes) -> list[tuple[str, int, str]]:
     """The entries of a layer tar as tarfile lists them, classified as lightprof classifies them."""
     with tarfile.open(fileobj=io.BytesIO(blob)) as tar:
         kinds = {tarfile.DIRTYPE: 0x35, tarfile.SYMTYPE: 0x32, tarfile.FIFOTYPE: 0x36}
-        return classify([(m.name, m.size, kinds.get(m.type, 0x30)) for m in tar.getmembers()])
+        members = [(m.name, m.size, kinds.get(m.type, 0x30)) for m in tar.getmembers()]
+    return [(path_of(key), size, kind) for key, size, kind in classify(members)]
 
 
 def test_measure_image_equals_the_reference_on_random_image_archives(tmp_path: Path) -> None:
@@ -175,7 +176,7 @@ def _peak_of_analysis(count: int) -> int:
         for _layer in range(2):
             batch = []
             for i in range(count):
-                batch.append((f"usr/share/d{i // 500:04d}/file-{i:07d}.txt", i % 7, FILE))
+                batch.append((key_of(f"usr/share/d{i // 500:04d}/file-{i:07d}.txt"), i % 7, FILE))
                 if len(batch) == 2000:  # as the tar reader hands them over: a batch at a time
                     analysis.add(batch)
                     batch = []
@@ -198,3 +199,24 @@ def test_analysis_memory_stays_flat_as_entries_grow(monkeypatch: pytest.MonkeyPa
     small, large = _peak_of_analysis(10_000), _peak_of_analysis(60_000)
     # dicts of every path took ~600 bytes an entry: 6x the entries would add ~30 MB here
     assert large < small * 1.5, (small, large)
+
+
+def test_spool_merges_runs_in_key_then_listing_order_a_key_per_batch(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(diveruns, "CHUNK_ENTRIES", 7)
+    monkeypatch.setattr(diveruns, "BLOCK_ENTRIES", 3)
+    rng = random.Random(5)
+    for _ in range(50):
+        spool = diveruns.RunSpool()
+        listed: list[tuple[str, int, int, str]] = []  # (key, layer, order listed, kind)
+        for layer in range(rng.randint(1, 4)):
+            for _ in range(rng.randint(0, 40)):
+                entry = (rng.choice("abcde") * rng.randint(1, 2), len(listed), rng.choice("fdwo"))
+                listed.append((entry[0], layer, entry[1], entry[2]))
+                spool.add([entry])
+            spool.end_layer()
+        batches = list(spool.merged())
+        merged = [(key, spool.run_layers[run], size, kind) for batch in batches for key, run, size, kind in batch]
+        assert merged == sorted(listed, key=lambda e: (e[0], e[1], e[2]))
+        keys_per_batch = [{key for key, *_ in batch} for batch in batches]
+        assert sum(len(keys) for keys in keys_per_batch) == len({key for key, *_ in listed})
+        spool.close()

@@ -26,8 +26,8 @@ import heapq
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from lightprof.measure.diveruns import Record, RunSpool, key_of, path_of
-from lightprof.measure.layertar import DIR, OPAQUE, WHITEOUT
+from lightprof.measure.diveruns import Record, RunSpool
+from lightprof.measure.layertar import DIR, FILE, OPAQUE, WHITEOUT, key_of, path_of
 from lightprof.measure.sizes_model import WastedPath
 
 
@@ -92,16 +92,13 @@ class Analysis:
     def __init__(self) -> None:
         self.spool = RunSpool()
 
-    def add(self, entries: Iterable[tuple[str, int, str]]) -> None:
-        """Entries (path, size, kind) of the current layer, in the order the tar lists them."""
-        self.spool.add([(key_of(path), size, kind) for path, size, kind in entries])
+    def add(self, entries: list[tuple[str, int, str]]) -> None:
+        """Entries (key, size, kind) of the current layer, in the order the tar lists them (as
+        LayerListing hands them over)."""
+        self.spool.add(entries)
 
     def end_layer(self) -> None:
         self.spool.end_layer()
-
-    def add_layer(self, entries: Iterable[tuple[str, int, str]]) -> None:
-        self.add(entries)
-        self.end_layer()
 
     def finish(self, top: int | None = None) -> DiveFigures:
         """The figures; `wasted` lists the `top` largest wasted paths (all when None)."""
@@ -130,34 +127,69 @@ class _Walk:
         self.candidates: list[tuple[int, str, int]] = []  # (total, path, layers): the largest kept
         self.cutoff = -1  # totals below this cannot enter the `top` any more
 
-    def run(self, records: Iterable[Record]) -> None:
+    def run(self, batches: Iterable[list[Record]]) -> None:
+        """Walk the records (in key order); the common case is done in line, the rest by _settle."""
         run_layers, stack = self.run_layers, self.stack
-        key: str | None = None
-        found: dict[int, tuple[int, str]] = {}
-        for next_key, run, size, kind in records:
-            if next_key == key:
-                found[run_layers[run]] = (size, kind)  # listed again in a layer: the last one wins
-                continue
-            if key is not None:
-                layer, (only_size, only_kind) = next(iter(found.items()))
-                if (len(found) == 1 and not self.open_sums and only_kind != WHITEOUT and only_kind != OPAQUE
-                        and key and not next_key.startswith(key + "\0")):
-                    # The common case, kept fast: one plain record, nothing below it, no deletion to
-                    # sum into: a leaf in its layer, seen once.
-                    self.smallest += only_size
-                    self.discovered += only_size
-                    if stack:
-                        stack[-1].below_nodes |= 1 << layer
-                        stack[-1].below_adds |= 1 << layer
-                else:
-                    self._settle(key, found, next_key)
-            while stack and not next_key.startswith(stack[-1].prefix):
-                self._close(stack.pop(), pushed=True)
-            key, found = next_key, {run_layers[run]: (size, kind)}
+        deletions = (WHITEOUT, OPAQUE)
+        key: str | None = None  # the path whose records are being gathered
+        layer = size = 0
+        kind = FILE
+        found: dict[int, tuple[int, str]] | None = None  # its records, once it has two
+        deletes = False  # whether one of them is a whiteout or an opaque marker
+        smallest = discovered = 0
+        siblings = 0  # layers of the plain leaves just passed: nodes and adds for stack[-1]
+        for batch in batches:
+            for next_key, run, next_size, next_kind in batch:
+                if next_key == key:
+                    if found is None:
+                        found = {layer: (size, kind)}
+                        deletes = kind in deletions
+                    found[run_layers[run]] = (next_size, next_kind)  # listed again in a layer: the last wins
+                    deletes = deletes or next_kind in deletions
+                    continue
+                if key is not None:
+                    if key and not self.open_sums and not next_key.startswith(key + "\0"):
+                        # The common case, in line: nothing below the path, no deletion above it to
+                        # sum into, no whiteout or opaque marker of its own: every record is a leaf.
+                        if found is None:
+                            if kind not in deletions:
+                                smallest += size
+                                discovered += size
+                                siblings |= 1 << layer
+                                key = None
+                        elif not deletes:
+                            total, least = 0, -1
+                            for seen, (seen_size, _kind) in found.items():
+                                total += seen_size
+                                least = seen_size if least < 0 or seen_size < least else least
+                                siblings |= 1 << seen
+                            smallest += least
+                            discovered += total
+                            if len(found) >= 2:
+                                self._wasted(total, key, len(found))
+                            key = None
+                    if key is not None:
+                        siblings = self._flush_siblings(siblings)
+                        self._settle(key, found or {layer: (size, kind)}, next_key)
+                if stack and not next_key.startswith(stack[-1].prefix):
+                    siblings = self._flush_siblings(siblings)
+                    while stack and not next_key.startswith(stack[-1].prefix):
+                        self._close(stack.pop(), pushed=True)
+                key, layer, size, kind, found = next_key, run_layers[run], next_size, next_kind, None
+        self._flush_siblings(siblings)
         if key is not None:
-            self._settle(key, found, None)
+            self._settle(key, found or {layer: (size, kind)}, None)
         while stack:
             self._close(stack.pop(), pushed=True)
+        self.smallest += smallest
+        self.discovered += discovered
+
+    def _flush_siblings(self, layers: int) -> int:
+        """Tell the innermost open path which layers the leaves below it were in; 0 to restart."""
+        if self.stack and layers:
+            self.stack[-1].below_nodes |= layers
+            self.stack[-1].below_adds |= layers
+        return 0
 
     def _settle(self, key: str, records: dict[int, tuple[int, str]], next_key: str | None) -> None:
         """The path's records are all in: work out its deletions, add what it holds to the open
@@ -233,8 +265,10 @@ class _Walk:
 
 
 def analyse(layers: list[list[tuple[str, int, str]]], top: int | None = None) -> DiveFigures:
-    """dive's efficiency, wasted bytes and inefficient paths for layers listed base first."""
+    """dive's efficiency, wasted bytes and inefficient paths for layers of (path, size, kind)
+    entries listed base first."""
     analysis = Analysis()
     for entries in layers:
-        analysis.add_layer(entries)
+        analysis.add([(key_of(path), size, kind) for path, size, kind in entries])
+        analysis.end_layer()
     return analysis.finish(top)

@@ -7,37 +7,28 @@ paths share long prefixes and shrink ~15 times) and kept in memory up to SPOOL_I
 in an unlinked temporary file; the analysis reads them back as one stream ordered by path. So
 memory is bounded by the chunk size and the number of runs, not by the number of entries.
 
-Paths are held as keys: "/" replaced by "\\0", the smallest character, so that a path's subtree
-follows it directly in sorted order ("a", "a\\0b", "a\\0c", "a-b"). Tar names cannot hold NUL; the
-header reader refuses a PAX path that does.
+Paths are held as keys (layertar.key_of: "/" replaced by "\\0"), so that a path's subtree follows
+it directly in sorted order ("a", "a\\0b", "a\\0c", "a-b").
 """
 
 from __future__ import annotations
 
-import heapq
 import marshal
 import os
 import tempfile
 import zlib
+from bisect import bisect_left
 from collections.abc import Iterator
 from itertools import repeat
 from operator import itemgetter
 from typing import IO
 
-CHUNK_ENTRIES = 1 << 17  # entries sorted at once (their tuples and keys are the transient memory)
-BLOCK_ENTRIES = 4096  # entries packed together: what the merge holds per run
+CHUNK_ENTRIES = 1 << 16  # entries sorted at once (their tuples and keys are the transient memory)
+BLOCK_ENTRIES = 1024  # entries packed together: what the merge holds of each run
 SPOOL_IN_MEMORY = 16 << 20  # packed bytes kept in memory before they go to a temporary file
 
 Entry = tuple[str, int, str]  # (key, size, kind)
 Record = tuple[str, int, int, str]  # (key, run, size, kind): run orders equal keys as they were listed
-
-
-def key_of(path: str) -> str:
-    return path.replace("/", "\0")
-
-
-def path_of(key: str) -> str:
-    return key.replace("\0", "/")
 
 
 class RunSpool:
@@ -54,7 +45,7 @@ class RunSpool:
         self.file_bytes = 0
 
     def add(self, entries: list[Entry]) -> None:
-        """Entries of the current layer, keys already made with key_of, in the order listed."""
+        """Entries (key, size, kind) of the current layer, in the order listed."""
         self.chunk += entries
         if len(self.chunk) >= CHUNK_ENTRIES:
             self._flush()
@@ -102,20 +93,49 @@ class RunSpool:
         keys, sizes, kinds = marshal.loads(zlib.decompress(block))
         return keys, sizes, kinds
 
-    def _records(self, run: int) -> Iterator[Record]:
+    def _blocks(self, run: int) -> Iterator[list[Record]]:
         for index in self.run_blocks[run]:
             keys, sizes, kinds = self._block(index)
-            yield from zip(keys, repeat(run), sizes, kinds)
+            yield list(zip(keys, repeat(run), sizes, kinds))
 
-    def merged(self) -> Iterator[Record]:
-        """Every entry of every layer, by key, then in the order listed (layer by layer)."""
+    def merged(self) -> Iterator[list[Record]]:
+        """Every entry of every layer in batches, by key, then in the order listed (layer by layer);
+        all the records of one key are in one batch.
+
+        A k-way merge a block at a time: whatever sorts before the smallest last key of the runs'
+        current blocks can go out now; it is gathered in run order and sorted by key alone, and
+        the sort (stable, in C, fast on a few sorted stretches) keeps equal keys in run order.
+        """
         self._flush()
         if self.file is not None:
             self.file.flush()
-        runs = [self._records(run) for run in range(len(self.run_blocks))]
-        if len(runs) <= 1:
-            return runs[0] if runs else iter(())
-        return heapq.merge(*runs)
+        sources = [self._blocks(run) for run in range(len(self.run_blocks))]
+        pending = [next(source, []) for source in sources]
+        first = itemgetter(0)
+        live = [run for run, records in enumerate(pending) if records]
+        while live:
+            # the runs whose block ends first bound what can go out: an equal key may follow in their
+            # next block, so only what sorts strictly before that key goes now
+            limit = min(pending[run][-1][0] for run in live)
+            batch: list[Record] = []
+            for run, records in enumerate(pending):
+                if records:
+                    cut = bisect_left(records, limit, key=first)
+                    batch += records[:cut]
+                    pending[run] = records[cut:]
+            for run in list(live):
+                if pending[run][-1][0] == limit:
+                    more = next(sources[run], None)
+                    if more is None:
+                        live.remove(run)
+                    else:
+                        pending[run] += more
+            if not live:  # every run is read: what is left goes too
+                for records in pending:
+                    batch += records
+            batch.sort(key=first)
+            if batch:
+                yield batch
 
     def close(self) -> None:
         if self.file is not None:

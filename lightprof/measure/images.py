@@ -18,7 +18,7 @@ from typing import BinaryIO
 from lightprof.errors import MeasureError
 from lightprof.measure import dive
 from lightprof.measure.figures import Figure
-from lightprof.measure.layertar import ESTIMATE_GZIP_LEVEL, FILE, WHITEOUT, Entry, LayerListing
+from lightprof.measure.layertar import ESTIMATE_GZIP_LEVEL, FILE, WHITEOUT, Entry, LayerListing, path_of
 from lightprof.measure.oci import ImageLayout, open_source, read_layout
 from lightprof.measure.sizes_model import ImageResult, LayerResult
 from lightprof.profile import ImageSpec
@@ -69,14 +69,15 @@ class _LayerTally:
     def add(self, entries: list[Entry]) -> None:
         self.entries += len(entries)
         largest, top = self.largest, self.top
-        for path, size, kind in entries:
+        for key, size, kind in entries:
             self.size_bytes += size
             if kind == FILE:
                 self.files += 1
+                # ties are ordered by path, as listed; a key is made a path only to enter the heap
                 if len(largest) < top:
-                    heapq.heappush(largest, (size, path))
-                elif top and (size, path) > largest[0]:
-                    heapq.heapreplace(largest, (size, path))
+                    heapq.heappush(largest, (size, path_of(key)))
+                elif top and size >= largest[0][0] and (size, path_of(key)) > largest[0]:
+                    heapq.heapreplace(largest, (size, path_of(key)))
             elif kind == WHITEOUT:
                 self.whiteouts += 1
 

@@ -25,7 +25,18 @@ FILE, DIR, LINK, WHITEOUT, OPAQUE, OTHER = "f", "d", "l", "w", "o", "x"
 # tar type flags: regular files (0, NUL, contiguous 7, sparse S) and hard links (1) are files
 _KINDS = {ord("0"): FILE, 0: FILE, ord("7"): FILE, ord("S"): FILE, ord("1"): FILE, ord("5"): DIR,
           ord("2"): LINK}
-Entry = tuple[str, int, str]  # (path, size from its header, kind)
+Entry = tuple[str, int, str]  # (key, size from its header, kind)
+
+
+def key_of(path: str) -> str:
+    """A path as layer entries hold it: "/" replaced by "\\0", the smallest character, so that a
+    path's subtree sorts right after it ("a", "a\\0b", "a-b"), as dive's analysis needs. Tar
+    names cannot hold NUL (the header reader refuses a PAX path that does)."""
+    return path.replace("/", "\0")
+
+
+def path_of(key: str) -> str:
+    return key.replace("\0", "/")
 
 
 @dataclass
@@ -98,8 +109,8 @@ class _Counter:
 
 def classify(members: list[tuple[str, int, int]]) -> list[Entry]:
     """Layer entries of tar members (name, size, type flag): paths without "./" or slashes at the
-    ends, whiteouts (`.wh.NAME` stands for NAME) and opaque markers (for their folder) told apart;
-    the archive's root itself is not an entry."""
+    ends, as keys (key_of); whiteouts (`.wh.NAME` stands for NAME) and opaque markers (for their
+    folder) told apart; the archive's root itself is not an entry."""
     entries: list[Entry] = []
     append = entries.append
     kinds = _KINDS
@@ -112,12 +123,12 @@ def classify(members: list[tuple[str, int, int]]) -> list[Entry]:
         if ".wh." in name:
             folder, _, base = name.rpartition("/")
             if base == ".wh..wh..opq":
-                append((folder, 0, OPAQUE))
+                append((folder.replace("/", "\0"), 0, OPAQUE))
                 continue
             if base.startswith(".wh."):
-                append((f"{folder}/{base[4:]}" if folder else base[4:], size, WHITEOUT))
+                append((f"{folder}/{base[4:]}".replace("/", "\0") if folder else base[4:], size, WHITEOUT))
                 continue
-        append((name, size, kinds.get(flag, OTHER)))
+        append((name.replace("/", "\0"), size, kinds.get(flag, OTHER)))
     return entries
 
 
@@ -176,11 +187,11 @@ class LayerListing:
 
 
 def scan_layer(raw: BinaryIO, stored_bytes: int, compression: str, label: str, *, estimate: bool = False) -> LayerScan:
-    """Every entry of the layer blob `raw` at once (for small layers and tests: LayerListing
-    streams them)."""
+    """Every entry of the layer blob `raw` at once, with paths (for small layers and tests:
+    LayerListing streams them, keyed)."""
     listing = LayerListing(raw, stored_bytes, compression, label, estimate=estimate)
     scan = LayerScan()
     for batch in listing.batches():
-        scan.entries += batch
+        scan.entries += [(path_of(key), size, kind) for key, size, kind in batch]
     scan.tar_bytes, scan.estimate_bytes = listing.tar_bytes, listing.estimate_bytes
     return scan
