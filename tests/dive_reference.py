@@ -2,7 +2,7 @@
 
 Every path of every layer is held in dicts: the stacked tree below the current layer and each
 path's running total. This was lightprof's implementation until it was replaced by the sorted
-walk (~600 bytes per entry here); the tests compare the two on random images.
+walk; the tests compare the two on random images.
 """
 
 from __future__ import annotations

@@ -197,7 +197,7 @@ def test_analysis_memory_stays_flat_as_entries_grow(monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(diveruns, "BLOCK_ENTRIES", 256)
     monkeypatch.setattr(diveruns, "SPOOL_IN_MEMORY", 64 * 1024)
     small, large = _peak_of_analysis(10_000), _peak_of_analysis(60_000)
-    # dicts of every path took ~600 bytes an entry: 6x the entries would add ~30 MB here
+    # dicts of every path took hundreds of bytes an entry: 6x the entries would add megabytes here
     assert large < small * 1.5, (small, large)
 
 

@@ -250,7 +250,8 @@ class _Walk:
         self.candidates.append((total, path_of(key), layers))
         if self.top is not None and len(self.candidates) >= 2 * self.top + 64:
             self.candidates = self._largest()
-            self.cutoff = self.candidates[-1][0] if len(self.candidates) == self.top else -1
+            full = self.candidates and len(self.candidates) == self.top
+            self.cutoff = self.candidates[-1][0] if full else -1
 
     def _largest(self) -> list[tuple[int, str, int]]:
         key = lambda item: (-item[0], item[1])  # noqa: E731

@@ -1,11 +1,12 @@
 """An image's layer entries as sorted runs, spooled compressed, merged back in path order.
 
 dive's figures compare each path across layers and need, for a deleted folder, everything below
-it. Holding every path of every layer in dicts cost ~600 bytes per entry (1.2 GB for two layers of
-a million files). Here each layer's entries are sorted in chunks, packed (marshal + zlib: sorted
-paths share long prefixes and shrink ~15 times) and kept in memory up to SPOOL_IN_MEMORY, then
-in an unlinked temporary file; the analysis reads them back as one stream ordered by path. So
-memory is bounded by the chunk size and the number of runs, not by the number of entries.
+it. Holding every path of every layer in dicts made memory grow by hundreds of bytes per entry
+(docs/sizes.md has the figures). Here each layer's entries are sorted in chunks, packed (marshal +
+zlib: sorted paths share long prefixes, so they pack small) and kept in memory up to
+SPOOL_IN_MEMORY, then in an unlinked temporary file; the analysis reads them back as one stream
+ordered by path. What stays in memory: the chunk being sorted and, while merging, one block per
+run (a run is CHUNK_ENTRIES entries, so a block per 65,536 entries listed).
 
 Paths are held as keys (layertar.key_of: "/" replaced by "\\0"), so that a path's subtree follows
 it directly in sorted order ("a", "a\\0b", "a\\0c", "a-b").

@@ -1,13 +1,14 @@
 """Tar headers read straight from the bytes, a megabyte at a time, without TarInfo objects.
 
 A layer listing needs each member's name, size and type only; `tarfile` builds a full TarInfo per
-member (~15 us each), which made a layer of a million empty files take 15 s where `tar -tvf` takes
-3. This reader parses the 512-byte headers with one struct unpack each and understands what layer
-tars contain: ustar (with its name prefix), GNU long names and link names (types L, K), PAX
-extended and global headers (x, g: path and size), GNU sparse files (old type S and PAX 0.x/1.0:
-the size reported is the file's real size; the map itself is not needed), base-256 numbers, and
-both checksums tarfile accepts (unsigned and signed bytes). File data is never parsed: skipped with
-a seek where the source allows it, read and dropped otherwise.
+member, which made a layer of a million empty files take several times as long as `tar -tvf`
+(docs/sizes.md; bench/bench_sizes.py --million-image). This reader parses each 512-byte header
+with one struct unpack and understands what layer tars contain: ustar (with its name prefix), GNU
+long names and link names (types L, K), PAX extended and global headers (x, g: path and size), GNU
+sparse files (old type S and PAX 0.x/1.0: the size reported is the file's real size; the map
+itself is not needed), base-256 numbers, and both checksums tarfile accepts (unsigned and signed
+bytes). File data is never parsed: skipped with a seek where the source allows it, read and
+dropped otherwise.
 
 Anything else is an error, never a silent stop: a header whose checksum or numbers are wrong
 (`TarDamaged`), or a stream that ends inside a member or a header (`TarTruncated`). A stream that
