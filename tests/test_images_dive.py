@@ -139,7 +139,7 @@ def _read_back(blob: bytes) -> list[tuple[str, int, str]]:
     """The entries of a layer tar as tarfile lists them, classified as lightprof classifies them."""
     with tarfile.open(fileobj=io.BytesIO(blob)) as tar:
         kinds = {tarfile.DIRTYPE: 0x35, tarfile.SYMTYPE: 0x32, tarfile.FIFOTYPE: 0x36}
-        members = [(m.name, m.size, kinds.get(m.type, 0x30)) for m in tar.getmembers()]
+        members = [(m.name, m.size, kinds.get(m.type, 0x30), m.offset_data) for m in tar.getmembers()]
     return [(path_of(key), size, kind) for key, size, kind in classify(members)]
 
 

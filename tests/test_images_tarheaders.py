@@ -48,9 +48,9 @@ def _random_tar(rng: random.Random, fmt: int) -> bytes:
     return buffer.getvalue()
 
 
-def _tarfile_listing(blob: bytes) -> list[tuple[str, int, int]]:
+def _tarfile_listing(blob: bytes) -> list[tuple[str, int, int, int]]:
     with tarfile.open(fileobj=io.BytesIO(blob)) as tar:
-        return [(m.name, m.size, m.type[0]) for m in tar.getmembers()]
+        return [(m.name, m.size, m.type[0], m.offset_data) for m in tar.getmembers()]
 
 
 def _dribble(blob: bytes, rng: random.Random) -> Callable[[int], bytes]:
@@ -59,8 +59,8 @@ def _dribble(blob: bytes, rng: random.Random) -> Callable[[int], bytes]:
     return lambda size: stream.read(min(size, rng.choice([1, 7, 512, 600, 4096, 1 << 20])))
 
 
-def _listing(reader: TarReader) -> list[tuple[str, int, int]]:
-    return [(name.rstrip("/"), size, kind) for batch in reader.batches() for name, size, kind in batch]
+def _listing(reader: TarReader) -> list[tuple[str, int, int, int]]:
+    return [(name.rstrip("/"), size, kind, offset) for batch in reader.batches() for name, size, kind, offset in batch]
 
 
 @pytest.mark.parametrize("fmt", [tarfile.USTAR_FORMAT, tarfile.GNU_FORMAT, tarfile.PAX_FORMAT],
@@ -73,14 +73,14 @@ def test_listing_equals_tarfile_in_every_format_seeked_or_streamed(fmt: int) -> 
             blob = _random_tar(rng, fmt)
         except ValueError:  # a name too long for ustar
             continue
-        expected = [(name.rstrip("/"), size, kind) for name, size, kind in _tarfile_listing(blob)]
+        expected = [(name.rstrip("/"), *rest) for name, *rest in _tarfile_listing(blob)]
         seeked = io.BytesIO(blob)
         reader = TarReader(seeked.read, seek=seeked.seek, length=len(blob))
         assert _listing(reader) == expected
         streamed = TarReader(_dribble(blob, rng))
         assert _listing(streamed) == expected
         assert streamed.tar_bytes == len(blob)
-        long_names += sum(len(name) > 100 for name, _size, _kind in expected)
+        long_names += sum(len(name) > 100 for name, *_ in expected)
     assert long_names > 5  # the ustar prefix, GNU long names and PAX paths were all exercised
 
 
@@ -93,8 +93,8 @@ def test_global_pax_records_apply_to_every_member_after_them() -> None:
             for name in ("a", "b"):
                 tar.addfile(tarfile.TarInfo(name))
         blob = buffer.getvalue()
-        assert [name for name, _s, _k in _listing(TarReader(io.BytesIO(blob).read))] == names
-        assert [name for name, _s, _k in _tarfile_listing(blob)] == names
+        assert [name for name, *_ in _listing(TarReader(io.BytesIO(blob).read))] == names
+        assert [name for name, *_ in _tarfile_listing(blob)] == names
 
 
 def test_a_plain_layer_is_seeked_over_not_read() -> None:
@@ -145,7 +145,7 @@ def test_base_256_sizes_and_signed_checksums_are_read() -> None:
             + _header("signed", b"00000000000\0", checksum="signed", fill="ünïcødé owner".encode() * 2)
             + bytes(1024))
     assert [(m[0], m[1]) for m in _tarfile_listing(blob)] == [("big", 1000), ("signed", 0)]
-    assert _listing(TarReader(io.BytesIO(blob).read)) == [("big", 1000, 0x30), ("signed", 0, 0x30)]
+    assert _listing(TarReader(io.BytesIO(blob).read)) == [("big", 1000, 0x30, 512), ("signed", 0, 0x30, 2048)]
 
 
 @pytest.mark.skipif(shutil.which("tar") is None, reason="GNU tar is not installed")
@@ -162,8 +162,9 @@ def test_gnu_tar_sparse_files_count_their_real_size(tmp_path: Path, fmt: str) ->
     subprocess.run(["tar", f"--format={fmt.split()[0]}", *fmt.split()[1:], "-S", "-cf", str(archive),
                     "sparse.bin", "after.txt"], cwd=tmp_path, check=True, capture_output=True)
     blob = archive.read_bytes()
-    ours = [(name, size) for name, size, _kind in _listing(TarReader(io.BytesIO(blob).read))]
-    assert ours == [(n, s) for n, s, _k in _tarfile_listing(blob)] == [("sparse.bin", 3 << 20), ("after.txt", 1500)]
+    ours = [(name, size, kind) for name, size, kind, _offset in _listing(TarReader(io.BytesIO(blob).read))]
+    assert [(n, s) for n, s, _k in ours] == [(n, s) for n, s, *_ in _tarfile_listing(blob)]
+    assert ours == [("sparse.bin", 3 << 20, 0x53), ("after.txt", 1500, 0x30)]  # S: any sparse file
 
 
 def _error(blob: bytes, seekable: bool) -> str:
@@ -235,8 +236,8 @@ def test_extended_headers_out_of_bounds_are_refused() -> None:
         _listing(TarReader(io.BytesIO(huge + bytes(1024)).read))
     renamed = pax(_record("path", b"renamed/x/") + _record("size", b"5") + _record("mtime", b"1.5"),
                   _header("plain", b"00000000000\0") + b"hello".ljust(512, b"\0"))
-    assert _listing(TarReader(io.BytesIO(renamed + bytes(1024)).read)) == [("renamed/x", 5, 0x30)]
-    assert _tarfile_listing(renamed + bytes(1024)) == [("renamed/x", 5, 0x30)]
+    assert _listing(TarReader(io.BytesIO(renamed + bytes(1024)).read)) == [("renamed/x", 5, 0x30, 1536)]
+    assert _tarfile_listing(renamed + bytes(1024)) == [("renamed/x", 5, 0x30, 1536)]
 
 
 def _peak_of_listing(count: int) -> int:

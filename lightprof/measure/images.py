@@ -17,9 +17,10 @@ from typing import BinaryIO
 
 from lightprof.errors import MeasureError
 from lightprof.measure import dive
+from lightprof.measure.blobsource import open_source
 from lightprof.measure.figures import Figure
 from lightprof.measure.layertar import ESTIMATE_GZIP_LEVEL, FILE, WHITEOUT, Entry, LayerListing, path_of
-from lightprof.measure.oci import ImageLayout, open_source, read_layout
+from lightprof.measure.oci import ImageLayout, read_layout
 from lightprof.measure.sizes_model import ImageResult, LayerResult
 from lightprof.profile import ImageSpec
 

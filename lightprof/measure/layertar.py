@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from lightprof.errors import MeasureError
-from lightprof.measure.tarheaders import TarDamaged, TarReader, TarTruncated
+from lightprof.measure.tarheaders import Member, TarDamaged, TarReader, TarTruncated
 
 _CHUNK = 1 << 20
 ESTIMATE_GZIP_LEVEL = 6  # what docker and containerd push with (gzip's default level)
@@ -107,14 +107,14 @@ class _Counter:
         return self.compressed + len(self.deflate.flush())
 
 
-def classify(members: list[tuple[str, int, int]]) -> list[Entry]:
-    """Layer entries of tar members (name, size, type flag): paths without "./" or slashes at the
+def classify(members: list[Member]) -> list[Entry]:
+    """Layer entries of tar members (name, size, type flag, offset): paths without "./" or slashes at the
     ends, as keys (key_of); whiteouts (`.wh.NAME` stands for NAME) and opaque markers (for their
     folder) told apart; the archive's root itself is not an entry."""
     entries: list[Entry] = []
     append = entries.append
     kinds = _KINDS
-    for name, size, flag in members:
+    for name, size, flag, _offset in members:
         while name.startswith("./"):
             name = name[2:]
         name = name.strip("/")

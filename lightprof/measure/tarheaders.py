@@ -41,7 +41,8 @@ _GNU_TYPES = frozenset(b"LKS")
 _EXTENDED = frozenset(b"LKxXg")
 _SPECIAL = _EXTENDED | frozenset(b"S")  # what _buffered leaves to _member
 
-Member = tuple[str, int, int]  # name, size (real size for sparse files), type flag byte
+# name, size (the real size for a sparse file), type flag byte (S for any sparse file), where its data starts
+Member = tuple[str, int, int, int]
 
 
 class TarDamaged(Exception):
@@ -182,7 +183,7 @@ class _Stream:
 
 
 class TarReader:
-    """Members of one tar stream, in order, as batches of (name, size, type flag byte).
+    """Members of one tar stream, in order, as batches of Member tuples.
 
     `read(n)` returns up to n bytes (b"" at the end); with `seek` and `length` given, file data is
     skipped by seeking instead of being read. `last` names the last member listed (for messages);
@@ -260,7 +261,7 @@ class TarReader:
                 pos += BLOCK
                 data_bytes = 0 if kind in _HEADER_ONLY else size
                 end = stream.base + pos + data_bytes
-                append((name, size, kind))
+                append((name, size, kind, end - data_bytes))
                 if data_bytes:
                     after = pos + data_bytes + (-data_bytes % BLOCK)
                     if after > len(buf):  # data beyond the buffer: skipped by the stream
@@ -335,10 +336,12 @@ class TarReader:
             kind = 0x35
         if self.records is not None or self.global_records:
             name, size, real_size = self._apply(self.records or {}, name, size, real_size)
+            if real_size != size and kind in (0x30, 0):
+                kind = 0x53  # a PAX sparse file: its data is a map and the data blocks, not the file
             self.records = None
         data_bytes = 0 if kind in _HEADER_ONLY else size
         end = stream.offset() + data_bytes
-        batch.append((name, real_size, kind))
+        batch.append((name, real_size, kind, end - data_bytes))
         return self._skip_data(name, data_bytes, end) if data_bytes else self._listed(name, end)
 
     def _listed(self, name: str, end: int) -> bool:
