@@ -129,12 +129,12 @@ def measure_layout(path: Path, label: str, *, top: int = 10, estimate: bool = Fa
                     for entries in listing.batches():
                         tally.add(entries)
                         analysis.add(entries)
+                    analysis.end_layer()
                 except OSError as exc:  # the analysis' spool (a temporary file) could not be written
                     raise MeasureError(f"{label}: cannot write a temporary file for dive's analysis: "
                                        f"{exc.strerror or exc}") from None
                 if check is not None:
                     check.verify(where)
-            analysis.end_layer()
             command = commands[i] if i < len(commands) else ""
             result.layers.append(tally.result(i, blob.digest, blob.stored_bytes, blob.compression, listing, command))
         try:
