@@ -29,11 +29,17 @@ flat = linear) and lightprof's peak RSS (reading 1 GB must stream).
                  sized by `lightprof --headless` with no compression asked, against du -sb; wall
                  time and peak RSS from GNU time (-f %M), interleaved rounds (the ratio must be
                  at most 3, the RSS at most 100 MB). Creating the files takes a few minutes.
+  --million-image N  the image half of that audit: two layers of N files each (default
+                 1,000,000), as a docker save tarball and an OCI layout, built once and cached in
+                 the temp folder; `lightprof --headless` against tar -tvf / tar -tzvf of the same
+                 layers, interleaved rounds, medians, ratios and peak RSS (bench/million_image.py).
+                 --against REF adds the lightprof of git commit REF to the same rounds.
 Usage: python bench/bench_sizes.py [--size-gb 1] [--files 100000] [--only folders]
        python bench/bench_sizes.py --walk-helper [--files 100000]
        python bench/bench_sizes.py --gzip-reader [--size-gb 0.5]
        python bench/bench_sizes.py --compare PATH [PATH...]
        python bench/bench_sizes.py --million [1000000]
+       python bench/bench_sizes.py --million-image [1000000] [--against REF] [--repeat 3]
 """
 
 from __future__ import annotations
@@ -493,6 +499,8 @@ def main() -> None:
     parser.add_argument("--only", choices=("images", "folders"))
     parser.add_argument("--walk-helper", action="store_true")
     parser.add_argument("--million", type=int, nargs="?", const=1_000_000)
+    parser.add_argument("--million-image", type=int, nargs="?", const=1_000_000)
+    parser.add_argument("--against", metavar="REF")
     parser.add_argument("--gzip-reader", action="store_true")
     parser.add_argument("--compare", nargs="+", metavar="PATH")
     args = parser.parse_args()
@@ -506,6 +514,11 @@ def main() -> None:
             return
         if args.gzip_reader:
             bench_gzip_reader(Path(tmp), args.size_gb, args.repeat)
+            return
+        if args.million_image:
+            import million_image
+
+            million_image.run(args.million_image, max(args.repeat, 3), args.against)
             return
         if args.million:
             raise SystemExit(0 if bench_million(Path(tmp), args.million, max(args.repeat, 3)) else 1)

@@ -8,6 +8,7 @@ import gzip
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -290,3 +291,34 @@ def test_wrongly_typed_docker_manifest_fields_are_one_sentence(tmp_path: Path, k
     write_oci_layout(tmp_path / "layout", files)
     error = _error(tmp_path, "layout")
     assert error.startswith("image 'img': manifest.json") and ("must be" in error or "has no 'Config'" in error)
+
+
+def test_an_archive_with_more_files_than_any_image_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from lightprof.measure import blobsource
+
+    monkeypatch.setattr(blobsource, "ARCHIVE_FILES", 50)  # the real limit is 100,000: same path, fewer files
+    files = oci_files(_layers(), "none")
+    files.update({f"junk/{i}": b"" for i in range(60)})
+    write_tar(tmp_path / "image.tar", files)
+    assert "holds more than 50 files; an image archive holds a few per layer" in _error(tmp_path, "image.tar")
+    files = {name: data for name, data in files.items() if not name.startswith("junk/")}
+    write_tar(tmp_path / "fine.tar", files)
+    assert measure_image(ImageSpec(name="img", base_dir=tmp_path, path="fine.tar")).error is None
+
+
+@pytest.mark.skipif(shutil.which("tar") is None, reason="GNU tar is not installed")
+def test_a_blob_stored_sparse_in_the_archive_is_one_sentence(tmp_path: Path) -> None:
+    files = oci_files([Layer(files={"zeros": bytes(4 << 20), "bin/app": b"a" * 500})], "none")
+    write_oci_layout(tmp_path / "layout", files)
+    manifest = json.loads(files[_manifest_name(files)])
+    name = "blobs/sha256/" + manifest["layers"][0]["digest"].split(":")[1]
+    data = files[name]
+    hole_from, hole_to = 4096, (4 << 20) - 4096  # inside the zeros: rewritten as a hole, same bytes
+    with open(tmp_path / "layout" / name, "wb") as out:
+        out.write(data[:hole_from])
+        out.seek(hole_to)
+        out.write(data[hole_to:])
+    assert (tmp_path / "layout" / name).read_bytes() == data
+    subprocess.run(["tar", "--format=gnu", "-S", "-cf", str(tmp_path / "image.tar"), "-C", str(tmp_path / "layout"),
+                    "."], check=True, capture_output=True)
+    assert "is stored as a sparse file inside the archive" in _error(tmp_path, "image.tar")

@@ -17,9 +17,10 @@ from typing import BinaryIO
 
 from lightprof.errors import MeasureError
 from lightprof.measure import dive
+from lightprof.measure.blobsource import open_source
 from lightprof.measure.figures import Figure
-from lightprof.measure.layertar import ESTIMATE_GZIP_LEVEL, FILE, WHITEOUT, LayerScan, scan_layer
-from lightprof.measure.oci import ImageLayout, open_source, read_layout
+from lightprof.measure.layertar import ESTIMATE_GZIP_LEVEL, FILE, WHITEOUT, Entry, LayerListing, path_of
+from lightprof.measure.oci import ImageLayout, read_layout
 from lightprof.measure.sizes_model import ImageResult, LayerResult
 from lightprof.profile import ImageSpec
 
@@ -58,33 +59,55 @@ class _Digesting:
             raise MeasureError(f"{where} does not match its digest (corrupt or altered)")
 
 
-def _layer_result(index: int, digest: str, stored: int, compression: str, scan: LayerScan,
-                  command: str, top: int) -> LayerResult:
-    files = [(path, size) for path, size, kind in scan.entries if kind == FILE]
-    largest = heapq.nlargest(top, files, key=lambda item: (item[1], item[0]))
-    layer = LayerResult(
-        index=index,
-        digest=digest,
-        created_by=command,
-        compression=compression,
-        stored_bytes=stored,
-        size_bytes=sum(size for _path, size, _kind in scan.entries),
-        files=len(files),
-        entries=len(scan.entries),
-        whiteouts=sum(1 for _p, _s, kind in scan.entries if kind == WHITEOUT),
-        largest=[("/" + path, size) for path, size in largest],
-    )
-    if compression != "none":
-        layer.compressed_bytes = stored
-    elif scan.estimate_bytes is not None:
-        layer.compressed_bytes = scan.estimate_bytes
-        layer.compressed_estimated = True
-    return layer
+class _LayerTally:
+    """One layer's figures, added up batch by batch: only the `top` largest files are held."""
+
+    def __init__(self, top: int) -> None:
+        self.top = top
+        self.size_bytes = self.files = self.entries = self.whiteouts = 0
+        self.largest: list[tuple[int, str]] = []  # a min-heap of (size, path), at most `top` long
+
+    def add(self, entries: list[Entry]) -> None:
+        self.entries += len(entries)
+        largest, top = self.largest, self.top
+        for key, size, kind in entries:
+            self.size_bytes += size
+            if kind == FILE:
+                self.files += 1
+                # ties are ordered by path, as listed; a key is made a path only to enter the heap
+                if len(largest) < top:
+                    heapq.heappush(largest, (size, path_of(key)))
+                elif top and size >= largest[0][0] and (size, path_of(key)) > largest[0]:
+                    heapq.heapreplace(largest, (size, path_of(key)))
+            elif kind == WHITEOUT:
+                self.whiteouts += 1
+
+    def result(self, index: int, digest: str, stored: int, compression: str, listing: LayerListing,
+               command: str) -> LayerResult:
+        layer = LayerResult(
+            index=index,
+            digest=digest,
+            created_by=command,
+            compression=compression,
+            stored_bytes=stored,
+            size_bytes=self.size_bytes,
+            files=self.files,
+            entries=self.entries,
+            whiteouts=self.whiteouts,
+            largest=[("/" + path, size) for size, path in sorted(self.largest, reverse=True)],
+        )
+        if compression != "none":
+            layer.compressed_bytes = stored
+        elif listing.estimate_bytes is not None:
+            layer.compressed_bytes = listing.estimate_bytes
+            layer.compressed_estimated = True
+        return layer
 
 
 def measure_layout(path: Path, label: str, *, top: int = 10, estimate: bool = False) -> ImageResult:
     """Read the image at `path` (folder or tar) into an ImageResult; MeasureError if it cannot."""
     source = open_source(path, label)
+    analysis = dive.Analysis()  # fed batch by batch: entries are spooled sorted, not held
     try:
         layout: ImageLayout = read_layout(source, path.is_dir())
         commands = _created_by(layout.config)
@@ -92,25 +115,37 @@ def measure_layout(path: Path, label: str, *, top: int = 10, estimate: bool = Fa
                              os=str(layout.config.get("os", "")),
                              architecture=str(layout.config.get("architecture", "")),
                              config_bytes=layout.config_bytes)
-        analysis = dive.Analysis()  # fed layer by layer: one layer's entries are held at a time
         for i, blob in enumerate(layout.layers):
             where = f"{label}: layer {i + 1} ({blob.digest})"
+            tally = _LayerTally(top)
             with source.open(blob.name) as raw:
                 # A compressed layer is read whole anyway: its digest is checked on the way (sha256
                 # runs several times faster than gunzip). A plain tar is seeked over, not read, so
                 # checking it would cost the read the seeking saves: it is not checked.
                 check = _Digesting(raw, blob.digest) if blob.verify and blob.compression != "none" else None
-                scan = scan_layer(check or raw, blob.stored_bytes, blob.compression, where,
-                                  estimate=estimate and blob.compression == "none")
+                listing = LayerListing(check or raw, blob.stored_bytes, blob.compression,  # type: ignore[arg-type]
+                                       where, estimate=estimate and blob.compression == "none")
+                try:
+                    for entries in listing.batches():
+                        tally.add(entries)
+                        analysis.add(entries)
+                    analysis.end_layer()
+                except OSError as exc:  # the analysis' spool (a temporary file) could not be written
+                    raise MeasureError(f"{label}: cannot write a temporary file for dive's analysis: "
+                                       f"{exc.strerror or exc}") from None
                 if check is not None:
                     check.verify(where)
             command = commands[i] if i < len(commands) else ""
-            result.layers.append(_layer_result(i, blob.digest, blob.stored_bytes, blob.compression, scan, command, top))
-            analysis.add_layer(scan.entries)
-            del scan
+            result.layers.append(tally.result(i, blob.digest, blob.stored_bytes, blob.compression, listing, command))
+        try:
+            figures = analysis.finish(top)
+        except OSError as exc:
+            raise MeasureError(f"{label}: cannot read back the temporary file of dive's analysis: "
+                               f"{exc.strerror or exc}") from None
     finally:
+        analysis.close()
         source.close()
-    _summarise(result, analysis.finish(top))
+    _summarise(result, figures)
     return result
 
 

@@ -1,168 +1,26 @@
 """Find an image's config and layer blobs in a docker save tarball, OCI layout or OCI archive.
 
-No daemon and no network: the files are read where they lie. A tarball is indexed once (tarfile
-seeks over member data, so a 1 GB archive costs a pass over its headers only) and blobs are then
-opened in place as seekable streams. Every way the input can be broken is one MeasureError.
+No daemon and no network: the files are read where they lie (blobsource.py). Every way the
+manifests can be broken is one MeasureError naming the document and the field.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import re
-import stat
-import tarfile
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 from lightprof.errors import MeasureError
-from lightprof.safefile import UnsafeInput, kind_of, open_regular
+from lightprof.measure.blobsource import GZIP_MAGIC, ZSTD_MAGIC, BlobSource, normal_name
 
 _INDEX_TYPES = (
     "application/vnd.oci.image.index.v1+json",
     "application/vnd.docker.distribution.manifest.list.v2+json",
 )
-_GZIP_MAGIC = b"\x1f\x8b"
-_ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 # The digests the OCI image spec registers, each with its exact length: anything else is refused,
 # so a digest can never name a path ("sha256:../../outside.tar").
 DIGEST = re.compile(r"(sha256:[0-9a-f]{64}|sha512:[0-9a-f]{128})\Z")
-JSON_LIMIT = 64 * 1024 * 1024
-
-
-def _normal(name: str) -> str:
-    """Member names as "blobs/sha256/…": tar tools write "./x", "x" or "/x" for the same file."""
-    while name.startswith("./"):
-        name = name[2:]
-    return name.lstrip("/")
-
-
-class BlobSource:
-    """Named files inside an image container (a folder or a tar)."""
-
-    label: str
-
-    def has(self, name: str) -> bool:
-        raise NotImplementedError
-
-    def size(self, name: str) -> int:
-        raise NotImplementedError
-
-    def open(self, name: str) -> BinaryIO:
-        raise NotImplementedError
-
-    def close(self) -> None:
-        """Release the open archive, if any."""
-
-    def read_json(self, name: str, what: str, digest: str | None = None) -> Any:
-        """The JSON document `name`; checked against `digest` when it is a blob (cheap: small)."""
-        if not self.has(name):
-            raise MeasureError(f"{self.label}: {what} '{name}' is missing")
-        with self.open(name) as stream:
-            data = stream.read(JSON_LIMIT + 1)
-        if len(data) > JSON_LIMIT:
-            raise MeasureError(f"{self.label}: {what} '{name}' is larger than {JSON_LIMIT} bytes, too large for JSON")
-        if digest is not None:
-            algorithm, _, expected = digest.partition(":")
-            if hashlib.new(algorithm, data).hexdigest() != expected:
-                raise MeasureError(f"{self.label}: {what} '{name}' does not match its digest {digest} "
-                                   "(corrupt or altered)")
-        try:
-            return json.loads(data)
-        except (ValueError, UnicodeDecodeError):
-            raise MeasureError(f"{self.label}: {what} '{name}' is not valid JSON") from None
-        except RecursionError:
-            raise MeasureError(f"{self.label}: {what} '{name}' nests too deeply to be an image document") from None
-
-
-class DirSource(BlobSource):
-    """An OCI image layout (or an unpacked docker save) as a folder."""
-
-    def __init__(self, root: Path, label: str) -> None:
-        self.root = root
-        self.real_root = os.path.realpath(root)
-        self.label = label
-
-    def _path(self, name: str) -> str:
-        """The file `name` inside the layout; refused if it (or a symlink on the way) leads outside."""
-        path = os.path.realpath(os.path.join(self.real_root, name))
-        if os.path.isabs(name) or not path.startswith(self.real_root + os.sep):
-            raise MeasureError(f"{self.label}: '{name}' lies outside the image layout; refused")
-        return path
-
-    def has(self, name: str) -> bool:
-        path = self._path(name)
-        try:
-            mode = os.stat(path).st_mode
-        except OSError:
-            return False
-        if not stat.S_ISREG(mode):
-            raise MeasureError(f"{self.label}: '{name}' is {kind_of(mode)}, expected a regular file")
-        return True
-
-    def size(self, name: str) -> int:
-        return os.stat(self._path(name)).st_size
-
-    def open(self, name: str) -> BinaryIO:
-        try:
-            return open_regular(self._path(name), f"{self.label}: '{name}'")  # type: ignore[return-value]
-        except UnsafeInput as exc:
-            raise MeasureError(exc.message) from None
-
-
-class TarSource(BlobSource):
-    """A docker save tarball or an OCI archive, read in place."""
-
-    def __init__(self, path: Path, label: str) -> None:
-        self.label = label
-        try:
-            self.file = open_regular(path, f"{label}: '{path}'")
-            magic = self.file.read(4)
-            self.file.seek(0)
-        except UnsafeInput as exc:
-            raise MeasureError(exc.message) from None
-        except OSError as exc:
-            raise MeasureError(f"{label}: cannot read '{path}': {exc.strerror or exc}") from None
-        if magic.startswith(_GZIP_MAGIC) or magic == _ZSTD_MAGIC:
-            self.file.close()
-            kind = "gzip" if magic.startswith(_GZIP_MAGIC) else "zstd"
-            raise MeasureError(
-                f"{label}: '{path}' is a {kind}-compressed file; decompress it first "
-                "(a docker save tarball or OCI archive is read as a plain tar)"
-            )
-        try:
-            self.tar = tarfile.open(fileobj=self.file, mode="r:")  # noqa: SIM115 - open until close()
-            members = self.tar.getmembers()
-        except tarfile.ReadError as exc:
-            self.file.close()
-            message = str(exc)
-            if "unexpected end of data" in message:
-                raise MeasureError(f"{label}: '{path}' is truncated: the tar ends inside a member") from None
-            raise MeasureError(
-                f"{label}: '{path}' is not a tar archive ({message}); "
-                "expected a docker save tarball, an OCI archive or an OCI layout folder"
-            ) from None
-        except OSError as exc:
-            self.file.close()
-            raise MeasureError(f"{label}: cannot read '{path}': {exc.strerror or exc}") from None
-        self.members = {_normal(m.name): m for m in members if m.isreg()}
-
-    def has(self, name: str) -> bool:
-        return name in self.members
-
-    def size(self, name: str) -> int:
-        return self.members[name].size
-
-    def open(self, name: str) -> BinaryIO:
-        stream = self.tar.extractfile(self.members[name])
-        assert stream is not None  # members holds regular files only
-        return stream
-
-    def close(self) -> None:
-        self.tar.close()
-        self.file.close()
 
 
 @dataclass
@@ -186,17 +44,6 @@ class ImageLayout:
     config: dict[str, Any]
     config_bytes: int
     layers: list[LayerBlob] = field(default_factory=list)
-
-
-def open_source(path: Path, label: str) -> BlobSource:
-    """A folder or tar at `path`, ready to be read; a missing path is a clear error."""
-    if path.is_dir():
-        return DirSource(path, label)
-    if not path.exists():
-        raise MeasureError(
-            f"{label}: '{path}' does not exist; expected a docker save tarball, OCI archive or OCI layout"
-        )
-    return TarSource(path, label)
 
 
 _KINDS: dict[str, type | tuple[type, ...]] = {"a string": str, "an integer": int, "an object": dict, "a list": list,
@@ -264,9 +111,9 @@ def _descriptor(source: BlobSource, desc: Any, what: str, where: str) -> tuple[s
 def _sniff(source: BlobSource, name: str) -> str:
     with source.open(name) as stream:
         magic = stream.read(4)
-    if magic.startswith(_GZIP_MAGIC):
+    if magic.startswith(GZIP_MAGIC):
         return "gzip"
-    if magic == _ZSTD_MAGIC:
+    if magic == ZSTD_MAGIC:
         return "zstd"
     return "none"
 
@@ -338,7 +185,7 @@ def check_config(config: Any, label: str) -> dict[str, Any]:
 
 def _member(raw: str, what: str, label: str) -> str:
     """A file named by manifest.json, relative to the archive or folder and never climbing out."""
-    name = _normal(raw)
+    name = normal_name(raw)
     if not name or ".." in name.split("/"):
         raise MeasureError(f"{label}: manifest.json names {what} {raw[:90]!r}, which lies outside the image; refused")
     return name
