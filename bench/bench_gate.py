@@ -222,6 +222,12 @@ def worker(plan_path: str) -> int:
             "pairs": comparison.n if comparison else None,
             "errors": [t.error for t in result.targets if t.error],
         }
+        if comparison is not None and not item["update"]:
+            # The samples, so that other statistics can be tried on the same runs (--study).
+            out["head_s"], out["base_s"] = comparison.head_runs_s, comparison.base_runs_s
+            if comparison.mode == "baseline":
+                sample = load_baseline(profile).samples["t"]  # type: ignore[union-attr]
+                out["baseline_s"], out["baseline_calibration_s"] = sample.runs_s, sample.calibration_s
         print(json.dumps(out), flush=True)
     return 0
 
@@ -395,6 +401,45 @@ def cli_time_per_verdict(targets: list[Target], runs: int, work: Path) -> None:
               f"median {statistics.median(times):.2f} s, max {max(times):.2f} s over {len(times)} runs")
 
 
+# --------------------------------------------------------------------------- other statistics, same runs
+
+
+def study(path: str, tolerance: float) -> int:
+    """Judge the stored-baseline decisions saved by --save with other statistics: without the
+    calibration (the two raw samples' medians), and with the ratio of the calibrated medians
+    instead of the median of per-pair ratios. Same rule each: beyond tolerance, interval above 1."""
+    sys.path.insert(0, str(REPO))
+    from lightprof.stats import bootstrap_ratio_ci, median
+
+    def verdict(ratio: float, low: float) -> bool:
+        return ratio > 1 + tolerance and low > 1
+
+    cells: dict[tuple[str, str], dict[str, int]] = {}
+    for line in Path(path).read_text().splitlines():
+        item = json.loads(line)
+        if "baseline_s" not in item:
+            continue
+        key = (item["condition"], item["id"])
+        head, calib = item["head_s"], item["base_s"]
+        then, then_c = item["baseline_s"], item["baseline_calibration_s"]
+        counts = cells.setdefault(key, {"n": 0, "lightprof": 0, "raw": 0, "ratio of medians": 0, "drift>10%": 0})
+        counts["n"] += 1
+        counts["lightprof"] += item["exit_code"] == 1
+        counts["drift>10%"] += abs(item["drift"]) > 0.10
+        raw = median(head) / median(then)
+        counts["raw"] += verdict(raw, bootstrap_ratio_ci(head, then, resamples=500)[0])
+        now_pairs = [h / median(calib) for h in head]
+        then_pairs = [h / median(then_c) for h in then]
+        ratio = median(now_pairs) / median(then_pairs)
+        counts["ratio of medians"] += verdict(ratio, bootstrap_ratio_ci(now_pairs, then_pairs, resamples=500)[0])
+    print(f"alarms per cell (tolerance {tolerance * 100:g}%): lightprof's rule (drift → inconclusive), the raw "
+          "samples, the ratio of calibrated medians")
+    for (condition, ident), counts in sorted(cells.items()):
+        n = counts.pop("n")
+        print(f"{condition:<7} {ident:<16} " + "  ".join(f"{k} {v:>3}/{n}" for k, v in counts.items()))
+    return 0
+
+
 # --------------------------------------------------------------------------- main
 
 
@@ -414,9 +459,12 @@ def main() -> int:
     parser.add_argument("--truth-pairs", type=int, default=300)
     parser.add_argument("--cli-runs", type=int, default=5, help="CLI runs timed for the time per verdict (0: none)")
     parser.add_argument("--save", help="write every decision as JSON lines to this file")
+    parser.add_argument("--study", metavar="SAVED", help="judge the decisions saved by --save with other statistics")
     args = parser.parse_args()
     if args.worker:
         return worker(args.worker)
+    if args.study:
+        return study(args.study, args.tolerance_stored / 100)
     args.modes = args.modes.split(",")
     args.effects = [int(e) for e in args.effects.split(",")]
     args.tolerance_stored /= 100

@@ -78,8 +78,8 @@ def baseline_comparison(
         if abs(drift) > DRIFT_NOTICE:
             comparison.note = (
                 f"machine drift: the calibration ({' '.join(calibration or [])}) is {drift * 100:+.0f}% "
-                "against the baseline's session; the ratio is corrected for it, and only a change whose "
-                "whole interval is beyond the tolerance counts as a regression"
+                "against the baseline's session: a slower program cannot be told from a slower machine, so a "
+                "change beyond tolerance is inconclusive, not a regression; compare with --base to decide"
             )
     else:
         comparison = Comparison(
@@ -103,25 +103,27 @@ def drifted(comparison: Comparison) -> bool:
 
 
 def ratio_verdict(comparison: Comparison) -> str:
-    """pass, regression, or inconclusive: beyond tolerance, but its interval still reaches 1.
+    """pass, regression, or inconclusive: beyond tolerance, but its interval still reaches 1, or
+    the machine drifted since the stored baseline.
 
-    When the machine drifted since the baseline, the calibration's correction is itself in
-    doubt (a busier machine does not slow every program alike), so only an interval wholly
-    beyond the tolerance is a regression; beyond it by the estimate alone is inconclusive.
+    After drift the calibration's correction is itself in doubt: a busier machine does not slow
+    every program alike (bench/bench_gate.py, condition hog), so a stored baseline cannot tell a
+    slower program from a slower machine, and says so instead of failing the build. `--base`
+    and `against` compare within one session and are not affected.
     """
     if comparison.ratio_p50 <= 1 + comparison.tolerance:
         return "pass"
-    floor = 1 + comparison.tolerance if drifted(comparison) else 1.0
-    return "regression" if comparison.ratio_p50_ci[0] > floor else "inconclusive"
+    if drifted(comparison):
+        return "inconclusive"
+    return "regression" if comparison.ratio_p50_ci[0] > 1 else "inconclusive"
 
 
 def undecided(comparison: Comparison, max_slowdown: float | None) -> bool:
     """Would more pairs settle a check? True when the interval straddles the regression
-    threshold (or, after drift, its lower bound has not cleared it yet), or reaches over
-    `max_slowdown` while the estimate is within it."""
+    threshold, or reaches over `max_slowdown` while the estimate is within it. (More pairs do
+    not undo drift since a stored baseline: that is left inconclusive at once.)"""
     low, high = comparison.ratio_p50_ci
-    threshold = 1 + comparison.tolerance
-    if low <= threshold <= high or (drifted(comparison) and comparison.ratio_p50 > threshold >= low):
+    if low <= 1 + comparison.tolerance <= high and not drifted(comparison):
         return True
     return max_slowdown is not None and comparison.ratio_p50 <= 1 + max_slowdown < high
 
@@ -144,6 +146,8 @@ def row_verdict(comparison: Comparison, stat: str, ratio: float | None) -> tuple
     follows it only when its own ratio is beyond tolerance too, and never decides alone."""
     check = comparison.verdict
     threshold = 1 + comparison.tolerance
+    if check == "inconclusive" and (stat == "p50" or (ratio is not None and ratio > threshold)):
+        return check, _why_inconclusive(comparison)
     if stat == "p50" or check == "pass":
         if check == "pass" and stat != "p50" and ratio is not None and ratio > threshold:
             return "pass", (
@@ -155,3 +159,12 @@ def row_verdict(comparison: Comparison, stat: str, ratio: float | None) -> tuple
         moved = (comparison.ratio_p50 - 1) * 100
         return "pass", f"the median moved ({moved:+.1f}%) but the {stat} stayed within tolerance"
     return check, ""
+
+
+def _why_inconclusive(comparison: Comparison) -> str:
+    if drifted(comparison):
+        return (f"the machine drifted {comparison.drift * 100:+.0f}% since the baseline (calibration), "  # type: ignore[operator]
+                "so a slower program cannot be told from a slower machine")
+    low, high = comparison.ratio_p50_ci
+    stopped = f" ({comparison.stopped_by} reached)" if comparison.stopped_by else ""
+    return f"beyond tolerance, but its 95% interval {low:.3f}–{high:.3f} still reaches 1{stopped}"

@@ -57,7 +57,7 @@ def judge_figure(figure: Figure, baseline: float | None, line: int | None = None
         within = figure.estimate is not None and not _worse(figure.estimate, figure.limit, figure.higher_is_better)
         row.verdict = "inconclusive" if within else "fail"
         if within:
-            _add_note(row, "the estimate is within the budget but its interval is not, at max_runs/max_time")
+            _add_note(row, "the estimate is within the budget but its interval is not, after max_runs/max_time")
     elif figure.comparison is not None and figure.stat is not None:
         comparison = figure.comparison
         row.ratio = compare.metric_ratio(comparison, figure.stat, figure.measured, reference)

@@ -10,6 +10,7 @@ In every mode, near a threshold more runs are taken, bounded by max_runs and max
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 import time
@@ -28,8 +29,17 @@ if TYPE_CHECKING:
 
 
 def calibration_command() -> tuple[str, ...]:
-    """The calibration run beside each target: this Python starting with no site and no
-    environment. bench/bench_gate.py --calibration compares it with `true` on this machine."""
+    """The calibration run beside each target: `true`, the cost of starting a process and no more.
+
+    Measured here (bench/bench_gate.py --calibration true|python, docs/gate.md): beside both the
+    ~1 ms and the ~10 ms target, `true` flagged drift less often on a steady machine and let no
+    unchanged target through as a regression where `python -S -E -c pass` let some, at a tenth of
+    the cost. Without `true` on PATH, this Python starting bare stands in.
+    """
+    for folder in os.environ.get("PATH", os.defpath).split(os.pathsep):
+        candidate = os.path.join(folder or ".", "true")
+        if os.path.isabs(candidate) and os.access(candidate, os.X_OK) and not os.path.isdir(candidate):
+            return (candidate,)
     return (sys.executable, "-S", "-E", "-c", "pass")
 
 

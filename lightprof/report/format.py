@@ -78,8 +78,7 @@ def explain(row: BudgetRow, tolerance_hint: bool = True) -> str:
         return f"{row.subject} {row.metric} could not be measured" + (f": {row.note}" if row.note else "")
     if row.verdict == "inconclusive":
         what = f"×{row.ratio:.3f}" if row.ratio is not None else measured
-        return (f"{row.subject} {row.metric} is undecided ({what}) after the most runs allowed (max_runs, max_time)"
-                + (f": {row.note}" if row.note else ""))
+        return f"{row.subject} {row.metric} is inconclusive ({what})" + (f": {row.note}" if row.note else "")
     return f"{row.subject} {row.metric} is {measured} ({limit_text(row)})"
 
 
