@@ -123,6 +123,12 @@ class Target:
             ratios.append(s / b)
         return statistics.median(ratios)
 
+    def measure_truth(self, pairs: int) -> dict[int, float]:
+        """Each effect's true slowdown in the condition at hand (its noise running), by plain
+        alternating spawns: what the gate's ratios are checked against."""
+        rng = random.Random(5)
+        return {e: (self.pair_ratio(n, pairs, rng) if e else 1.0) for e, n in self.per_effect.items()}
+
     def tune(self, pairs: int) -> None:
         """Adjust each effect's extra work until its measured slowdown is within half a point of
         the aim (a long run's cost per iteration is not a short run's), and keep the last
@@ -276,7 +282,7 @@ class Noise:
 
 
 def run_condition(condition: str, targets: list[Target], args: argparse.Namespace, work: Path,
-                  noise: Noise) -> list[dict[str, object]]:
+                  noise: Noise) -> tuple[list[dict[str, object]], dict[str, dict[int, float]]]:
     folder = work / condition
     folder.mkdir()
     rng = random.Random(condition)
@@ -317,17 +323,18 @@ def run_condition(condition: str, targets: list[Target], args: argparse.Namespac
         if condition == "hog":
             noise.start("hog", args.hog_procs)
             time.sleep(1)
+        truth = {t.name: t.measure_truth(args.truth_pairs) for t in targets} if "ab" in args.modes else {}
         print(f"  {condition}: {len(decisions)} decisions", file=sys.stderr, flush=True)
-        return run_worker({**plan, "decisions": decisions}, work)
+        return run_worker({**plan, "decisions": decisions}, work), truth
     finally:
         noise.stop()
 
 
-def report(condition: str, targets: list[Target], results: list[dict[str, object]], args: argparse.Namespace) -> None:
+def report(condition: str, targets: list[Target], results: list[dict[str, object]], args: argparse.Namespace,
+           truth: dict[str, dict[int, float]]) -> None:
     by_cell: dict[str, list[dict[str, object]]] = {}
     for item in results:
         by_cell.setdefault(str(item["id"]), []).append(item)
-    truth = {t.name: t.truth for t in targets}
     for target in targets:
         for mode in args.modes:
             tolerance = args.tolerance_stored if mode == "stored" else args.tolerance_ab
@@ -343,7 +350,7 @@ def report(condition: str, targets: list[Target], results: list[dict[str, object
                 ratios = [float(i["ratio"]) for i in items if i["ratio"] is not None]  # type: ignore[arg-type]
                 ratio = f"{statistics.median(ratios):.3f}" if ratios else "—"
                 error = ""
-                if mode == "ab" and ratios and effect in truth[target.name]:
+                if mode == "ab" and ratios and effect in truth.get(target.name, {}):
                     true = truth[target.name][effect]
                     errors = [abs(r / true - 1) for r in ratios]
                     within = sum(1 for e in errors if e <= 0.03)
@@ -456,7 +463,7 @@ def main() -> int:
     parser.add_argument("--calibration", choices=("default", "true", "python"), default="default",
                         help="the calibration command beside a stored-baseline target (default: lightprof's)")
     parser.add_argument("--hog-procs", type=int, default=1)
-    parser.add_argument("--truth-pairs", type=int, default=300)
+    parser.add_argument("--truth-pairs", type=int, default=200, help="pairs per true ratio (sizing, each condition)")
     parser.add_argument("--cli-runs", type=int, default=5, help="CLI runs timed for the time per verdict (0: none)")
     parser.add_argument("--save", help="write every decision as JSON lines to this file")
     parser.add_argument("--study", metavar="SAVED", help="judge the decisions saved by --save with other statistics")
@@ -479,18 +486,22 @@ def main() -> int:
         targets = make_targets(args.targets.split(","), work)
         for t in targets:
             t.tune(args.truth_pairs)
-            sizes = ", ".join(f"+{e}%: n={n} (true ×{t.truth[e]:.3f})" for e, n in t.per_effect.items())
+            sizes = ", ".join(f"+{e}%: n={n} (×{t.truth[e]:.3f})" for e, n in t.per_effect.items())
             base_ms = median_time(t.argv(t.per_effect[0]), 21) * 1e3
             print(f"target {t.name}: {base_ms:.2f} ms unchanged; {sizes}", flush=True)
         saved = open(args.save, "w") if args.save else None  # noqa: SIM115
         try:
             for condition in args.conditions.split(","):
                 started = time.monotonic()
-                results = run_condition(condition, targets, args, work, noise)
+                results, truth = run_condition(condition, targets, args, work, noise)
                 if saved:
                     for item in results:
                         saved.write(json.dumps({"condition": condition, **item}) + "\n")
-                report(condition, targets, results, args)
+                if truth:
+                    ratios = "; ".join(f"{name} " + ", ".join(f"+{e}% ×{r:.3f}" for e, r in t.items() if e)
+                                       for name, t in truth.items())
+                    print(f"{condition}: true ratios by plain alternating spawns, this condition: {ratios}")
+                report(condition, targets, results, args, truth)
                 print(f"  ({condition}: {time.monotonic() - started:.0f} s, load average {os.getloadavg()[0]:.2f})",
                       flush=True)
         finally:
