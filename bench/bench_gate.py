@@ -100,14 +100,18 @@ class Target:
     def size(self, work_s: float) -> None:
         """Pick the base loop count for `work_s` of work beside the start-up, and a first guess of
         the extra iterations for each effect (`tune` then measures and corrects them)."""
-        floor = median_time(self.argv(0), 41)
         n = 1_000_000 if self.name == "c" else 100_000
-        for _ in range(3):  # the cost of an iteration in a short run, where the target runs
-            per_iter = max(1e-12, (median_time(self.argv(n), 21) - floor) / n)
-            n = max(1, int(work_s / per_iter))
+        per_iter = 0.0
+        for _ in range(4):  # the cost of an iteration in a short run, where the target runs
+            extra = statistics.median(spawn_time(self.argv(n)) - spawn_time(self.argv(0)) for _ in range(21))
+            if extra <= 0:  # lost in the noise: more work
+                n *= 4
+                continue
+            per_iter = extra / n
+            n = max(n // 10, min(n * 10, int(work_s / per_iter)))
         self.base_n = n
         total = median_time(self.argv(self.base_n), 41)
-        self.per_effect = {e: self.base_n + int(total * e / 100 / per_iter) for e in EFFECTS}
+        self.per_effect = {e: self.base_n + int(total * e / 100 / (per_iter or 1e-9)) for e in EFFECTS}
 
     def pair_ratio(self, n: int, pairs: int, rng: random.Random) -> float:
         """Median of per-pair ratios, n iterations against the base, plain alternating spawns."""
@@ -141,7 +145,7 @@ class Target:
                 ratio = self.pair_ratio(self.base_n + extra, pairs, rng)
                 if abs(ratio - 1 - effect / 100) <= 0.005 or ratio - 1 < 0.002:
                     break
-                extra = int(extra * (effect / 100) / (ratio - 1))
+                extra = int(extra * min(4.0, max(0.25, (effect / 100) / (ratio - 1))))
             self.per_effect[effect] = self.base_n + extra
             self.truth[effect] = ratio
 

@@ -18,7 +18,7 @@ from lightprof.errors import EXIT_UNMEASURED
 from lightprof.machine import current_machine
 from lightprof.measure.figures import Figure
 from lightprof.measure.target_figures import target_figures
-from lightprof.profile import Profile
+from lightprof.profile import RATIO_BUDGETS, TIME_BUDGETS, Profile
 from lightprof.result import SCHEMA_VERSION, ProfileRef, Result
 
 if TYPE_CHECKING:
@@ -193,6 +193,8 @@ def _compare_with_baseline(profile: Profile, result: Result, baseline: Baseline 
         spec = specs.get(target.name)
         if spec is None or target.error is not None or spec.against is not None:
             continue
+        if not any(metric in TIME_BUDGETS or metric in RATIO_BUDGETS for metric in spec.budget):
+            continue  # memory budgets compare with the baseline's figures; no sample needed
         if target.comparison is not None and target.comparison.mode != "baseline":
             continue
         sample = samples.get(target.name)

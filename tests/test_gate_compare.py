@@ -228,3 +228,34 @@ def test_each_side_runs_in_its_own_folder(tmp_path: Path) -> None:
     assert out.head.error is None and out.base.error is None
     assert set((a / "where.log").read_text().split()) == {str(a)}
     assert set((b / "where.log").read_text().split()) == {str(b)}
+
+
+def test_a_report_with_a_comparison_loads_back(tmp_path: Path) -> None:
+    """--open reads what --json wrote: the comparison, both sides' runs and the new row fields."""
+    from lightprof.profile import Profile
+    from lightprof.result import BudgetRow, Calibration, TargetResult, load_report
+    from lightprof.session import new_result
+    from lightprof.stats import summarize
+
+    rng = random.Random(9)
+    head, base = pairs(rng, 1.2)
+    comparison = compare.pair_comparison(head, base, mode="base", tolerance=0.05, base="main (abc)",
+                                         base_summary=summarize(base))
+    result = new_result(Profile(name="p", path=None, origin="adhoc"))
+    result.base = "main (abc)"
+    result.targets.append(TargetResult(name="t", command=["x"], ready="exit", cold_start_s=summarize(head),
+                                       comparison=comparison, calibration=Calibration(["true"], base)))
+    result.budgets.append(BudgetRow(subject="t", metric="cold_start_p50", limit=1.0, measured=0.012, baseline=0.01,
+                                    delta=0.2, verdict="regression", ratio=1.2, ratio_ci=(1.1, 1.3), fails_build=True))
+    path = tmp_path / "report.json"
+    path.write_text(result.to_json())
+
+    loaded = load_report(path)
+
+    assert loaded.base == "main (abc)"
+    back = loaded.targets[0].comparison
+    assert back is not None and back.mode == "base" and back.ratio_p50 == comparison.ratio_p50
+    assert back.ratio_p50_ci == comparison.ratio_p50_ci and back.head_runs_s == head and back.base_runs_s == base
+    assert back.base_cold_start_s is not None and back.base_cold_start_s.n == 30
+    assert loaded.targets[0].calibration == Calibration(["true"], base)
+    assert loaded.budgets[0].ratio_ci == (1.1, 1.3) and loaded.budgets[0].fails_build
