@@ -56,16 +56,24 @@ int main(int argc, char **argv) {
     return 0;
 }
 """
+# Noise processes end when the bench does, even if it is killed: they watch their parent.
 BURSTY = """
-import random, sys, time
+import os, random, sys, time
 rng = random.Random(int(sys.argv[1]))
-while True:
+parent = os.getppid()
+while os.getppid() == parent:
     end = time.perf_counter() + rng.uniform(0.005, 0.060)
     while time.perf_counter() < end:
         pass
     time.sleep(rng.uniform(0.005, 0.100))
 """
-HOG = "while True: pass"
+HOG = """
+import os
+parent = os.getppid()
+while os.getppid() == parent:
+    for _ in range(100000):
+        pass
+"""
 EFFECTS = (0, 5, 10, 20)
 
 
@@ -211,7 +219,7 @@ def worker(plan_path: str) -> int:
     plan = json.loads(Path(plan_path).read_text())
     if plan.get("calibration"):
         command = tuple(plan["calibration"])
-        session_targets.calibration_command = lambda: command  # type: ignore[assignment]
+        session_targets.calibration_for = lambda _duration: command  # type: ignore[assignment]
     for item in plan["decisions"]:
         profile = load_profile(item["profile"])
         start = time.perf_counter()

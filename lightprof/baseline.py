@@ -48,6 +48,7 @@ class TargetSample:
 
     runs_s: tuple[float, ...]
     calibration_s: tuple[float, ...] | None = None
+    calibration: tuple[str, ...] | None = None  # the command that took calibration_s
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,6 @@ class Baseline:
     machine: Machine | None
     figures: dict[str, dict[str, float]]
     samples: dict[str, TargetSample] = field(default_factory=dict)
-    calibration: tuple[str, ...] | None = None
     load_average: tuple[float, ...] | None = None
 
     def ref(self, here: Machine) -> BaselineRef:
@@ -155,26 +155,30 @@ def _read(path: Path, r: _Reader, data: dict[str, Any]) -> Baseline:
         if "runs_s" not in table:
             raise r.fail(("samples", subject), f"[samples.{subject}] has no 'runs_s'")
         runs = r.series(table["runs_s"], ("samples", subject, "runs_s"))
-        calibration = None
+        calibration_s = None
         if "calibration_s" in table:
-            calibration = r.series(table["calibration_s"], ("samples", subject, "calibration_s"))
-            if len(calibration) != len(runs):
+            calibration_s = r.series(table["calibration_s"], ("samples", subject, "calibration_s"))
+            if len(calibration_s) != len(runs):
                 raise r.fail(("samples", subject, "calibration_s"),
                              f"'samples.{subject}.calibration_s' must have one run beside each of runs_s "
-                             f"({len(runs)}), got {len(calibration)}")
-        samples[subject] = TargetSample(runs, calibration)
+                             f"({len(runs)}), got {len(calibration_s)}")
+        command = table.get("calibration")
+        if command is not None and (
+            not isinstance(command, list) or not command or not all(isinstance(a, str) for a in command)
+        ):
+            raise r.fail(("samples", subject, "calibration"),
+                         f"'samples.{subject}.calibration' must be a command: an array of strings")
+        if calibration_s is not None and command is None:
+            raise r.fail(("samples", subject), f"[samples.{subject}] has calibration_s but no 'calibration' command")
+        samples[subject] = TargetSample(runs, calibration_s, tuple(command) if command else None)
     conditions = r.table(data.get("conditions", {}), ("conditions",))
-    command = conditions.get("calibration")
-    if command is not None and (not isinstance(command, list) or not all(isinstance(a, str) for a in command)):
-        raise r.fail(("conditions", "calibration"), "'conditions.calibration' must be an array of strings")
     load = conditions.get("load_average")
     load_average = None
     if isinstance(load, list) and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in load):
         load_average = tuple(float(v) for v in load)
     return Baseline(
         path=path, taken_at=str(data.get("taken_at", "")), lightprof=str(data.get("lightprof", "")),
-        machine=_machine(data.get("machine")), figures=figures, samples=samples,
-        calibration=tuple(command) if command else None, load_average=load_average,
+        machine=_machine(data.get("machine")), figures=figures, samples=samples, load_average=load_average,
     )
 
 
@@ -223,23 +227,20 @@ def write_baseline(profile: Profile, result: Result) -> Path:
     for row in result.budgets:
         if row.measured is not None and row.verdict != "unmeasured" and row.unit != "ratio":
             figures.setdefault(row.subject, {})[row.metric] = row.measured
-    samples: dict[str, dict[str, list[float]]] = {}
-    calibration: list[str] | None = None
+    samples: dict[str, dict[str, Any]] = {}
     for target in result.targets:
         if target.error is not None:
             continue
         runs = timed_runs(target)
         if len(runs) < 2:
             continue
-        sample = {"runs_s": [round(v, 9) for v in runs]}
+        sample: dict[str, Any] = {"runs_s": [round(v, 9) for v in runs]}
         if target.calibration is not None and len(target.calibration.runs_s) == len(runs):
+            sample["calibration"] = list(target.calibration.command)
             sample["calibration_s"] = [round(v, 9) for v in target.calibration.runs_s]
-            calibration = list(target.calibration.command)
         samples[target.name] = sample
     machine = current_machine()
     conditions: dict[str, Any] = {"load_average": [round(v, 2) for v in os.getloadavg()]}
-    if calibration:
-        conditions["calibration"] = calibration
     document = {
         "version": BASELINE_VERSION,
         "profile": profile.name,
@@ -253,8 +254,8 @@ def write_baseline(profile: Profile, result: Result) -> Path:
     path = profile.baseline_path()
     header = (
         "# lightprof baseline: written by `lightprof --headless --update-baseline`; commit it with the profile.\n"
-        "# samples: each target's timed runs in the order they ran; calibration_s: the calibration command\n"
-        "# run beside each (conditions.calibration), so that a slower machine is not taken for a slower program.\n"
+        "# samples: each target's timed runs in the order they ran, and the run of its calibration command\n"
+        "# beside each, so that a slower machine is not taken for a slower program.\n"
     )
     import tomli_w  # only --update-baseline writes TOML
 

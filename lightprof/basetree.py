@@ -83,6 +83,8 @@ def _first_line(text: str) -> str:
 @contextlib.contextmanager
 def base_worktree(profile: Profile, rev: str) -> Iterator[BaseTree]:
     """Check out `rev` of the repository holding the profile; remove it on the way out."""
+    if not rev.strip() or rev.startswith("-"):
+        raise ProfileError(f"--base {rev!r}: expected a git revision such as main, origin/main or HEAD~1")
     where = profile.base_dir
     top = _git(["rev-parse", "--show-toplevel"], where)
     if top.returncode != 0:

@@ -78,8 +78,8 @@ def baseline_comparison(
         if abs(drift) > DRIFT_NOTICE:
             comparison.note = (
                 f"machine drift: the calibration ({' '.join(calibration or [])}) is {drift * 100:+.0f}% "
-                "against the baseline's session: a slower program cannot be told from a slower machine, so a "
-                "change beyond tolerance is inconclusive, not a regression; compare with --base to decide"
+                "against the baseline's session: only a change whose whole interval is beyond the tolerance is "
+                "a regression; compare with --base to decide the rest"
             )
     else:
         comparison = Comparison(
@@ -103,27 +103,25 @@ def drifted(comparison: Comparison) -> bool:
 
 
 def ratio_verdict(comparison: Comparison) -> str:
-    """pass, regression, or inconclusive: beyond tolerance, but its interval still reaches 1, or
-    the machine drifted since the stored baseline.
+    """pass, regression, or inconclusive: beyond tolerance, but its interval still reaches 1.
 
-    After drift the calibration's correction is itself in doubt: a busier machine does not slow
-    every program alike (bench/bench_gate.py, condition hog), so a stored baseline cannot tell a
-    slower program from a slower machine, and says so instead of failing the build. `--base`
-    and `against` compare within one session and are not affected.
+    When the machine drifted since the stored baseline, the calibration's correction is itself in
+    doubt (a busier machine does not slow every program alike: bench/bench_gate.py, conditions
+    bursty and hog), so only an interval wholly beyond the tolerance is a regression there; a
+    change beyond it by the estimate alone is inconclusive, said as drift. `--base` and
+    `against` compare within one session and are not affected.
     """
     if comparison.ratio_p50 <= 1 + comparison.tolerance:
         return "pass"
-    if drifted(comparison):
-        return "inconclusive"
-    return "regression" if comparison.ratio_p50_ci[0] > 1 else "inconclusive"
+    floor = 1 + comparison.tolerance if drifted(comparison) else 1.0
+    return "regression" if comparison.ratio_p50_ci[0] > floor else "inconclusive"
 
 
 def undecided(comparison: Comparison, max_slowdown: float | None) -> bool:
     """Would more pairs settle a check? True when the interval straddles the regression
-    threshold, or reaches over `max_slowdown` while the estimate is within it. (More pairs do
-    not undo drift since a stored baseline: that is left inconclusive at once.)"""
+    threshold, or reaches over `max_slowdown` while the estimate is within it."""
     low, high = comparison.ratio_p50_ci
-    if low <= 1 + comparison.tolerance <= high and not drifted(comparison):
+    if low <= 1 + comparison.tolerance <= high:
         return True
     return max_slowdown is not None and comparison.ratio_p50 <= 1 + max_slowdown < high
 
@@ -163,8 +161,9 @@ def row_verdict(comparison: Comparison, stat: str, ratio: float | None) -> tuple
 
 def _why_inconclusive(comparison: Comparison) -> str:
     if drifted(comparison):
-        return (f"the machine drifted {comparison.drift * 100:+.0f}% since the baseline (calibration), "  # type: ignore[operator]
-                "so a slower program cannot be told from a slower machine")
+        drift = comparison.drift or 0.0
+        return (f"the machine drifted {drift * 100:+.0f}% since the baseline (its calibration), so only a "
+                "change whose whole interval is beyond the tolerance counts as a regression")
     low, high = comparison.ratio_p50_ci
     stopped = f" ({comparison.stopped_by} reached)" if comparison.stopped_by else ""
     return f"beyond tolerance, but its 95% interval {low:.3f}–{high:.3f} still reaches 1{stopped}"

@@ -57,18 +57,27 @@ def comparable_figures(baseline: Baseline | None, result: Result) -> dict[str, d
     return baseline.figures
 
 
-def target_samples(baseline: Baseline | None, result: Result, calibration: tuple[str, ...]) -> dict[str, TargetSample]:
-    """The baseline's samples, when comparable; a calibration taken with another command than
-    this session's cannot correct anything, so such a sample is compared as it is."""
+def target_samples(baseline: Baseline | None, result: Result) -> dict[str, TargetSample]:
+    """The baseline's samples, when comparable. A calibration taken with a command that is not
+    one of this lightprof's (another Python, a hand-edited file) is neither run nor trusted: such
+    a sample is compared as it is, and the report says so."""
+    from lightprof.session_targets import calibration_commands
+
     if baseline is None or result.baseline is None or not result.baseline.comparable:
         return {}
-    if baseline.calibration is not None and tuple(baseline.calibration) != calibration:
-        result.notes.append(
-            f"baseline {baseline.path.name} was calibrated with {' '.join(baseline.calibration)}, this session "
-            f"with {' '.join(calibration)}: machine drift is not separated; write a new baseline"
-        )
-        return {name: TargetSample(s.runs_s) for name, s in baseline.samples.items()}
-    return dict(baseline.samples)
+    known = calibration_commands()
+    samples = {}
+    for name, sample in baseline.samples.items():
+        if sample.calibration is not None and sample.calibration not in known:
+            note = (
+                f"baseline {baseline.path.name} calibrated {name} with {' '.join(sample.calibration)}, which this "
+                "lightprof does not run: machine drift is not separated; write a new baseline"
+            )
+            if note not in result.notes:
+                result.notes.append(note)
+            sample = TargetSample(sample.runs_s)
+        samples[name] = sample
+    return samples
 
 
 def measure_profile(
@@ -87,7 +96,7 @@ def measure_profile(
     run interleaved with its base revision, artifacts and images are sized in both trees, and the
     stored baseline is not used.
     """
-    from lightprof.session_targets import calibration_command, measure_targets
+    from lightprof.session_targets import measure_targets
 
     cancel = cancel or threading.Event()
     result = new_result(profile)
@@ -98,14 +107,13 @@ def measure_profile(
         result.baseline = baseline.ref(result.machine)
         if result.baseline.note:
             result.notes.append(result.baseline.note)
-    calibration = calibration_command()
-    samples = target_samples(baseline, result, calibration)
+    samples = target_samples(baseline, result)
     if base is not None and any(spec.against for spec in profile.targets):
         result.notes.append("with --base every target is compared with its base revision; 'against' is not used")
 
     if profile.targets:  # the engine pulls in psutil and http.client: only when there is a target
         result.targets.extend(measure_targets(
-            profile.targets, samples=samples, calibrate=calibrate, calibration=calibration, base=base,
+            profile.targets, samples=samples, calibrate=calibrate, base=base,
             on_event=on_event, cancel=cancel,
         ))
 
@@ -184,9 +192,7 @@ def collect_figures(profile: Profile, result: Result) -> list[Figure]:
 def _compare_with_baseline(profile: Profile, result: Result, baseline: Baseline | None) -> None:
     """Give each target measured against a stored sample its comparison (mode "baseline");
     note the targets whose baseline is one number per figure."""
-    from lightprof.session_targets import calibration_command
-
-    samples = target_samples(baseline, result, calibration_command()) if baseline is not None else {}
+    samples = target_samples(baseline, result) if baseline is not None else {}
     specs = {spec.name: spec for spec in profile.targets}
     weak = []
     for target in result.targets:

@@ -28,19 +28,30 @@ if TYPE_CHECKING:
     from lightprof.measure.events import EventSink
 
 
-def calibration_command() -> tuple[str, ...]:
-    """The calibration run beside each target: `true`, the cost of starting a process and no more.
+# A target that takes less than this is calibrated with `true`, a longer one with a bare Python
+# start: a calibration must feel the machine as the target does, and a process that starts and
+# ends in under a millisecond does not feel a busy CPU that a 10 ms one does.
+SHORT_TARGET_S = 0.004
 
-    Measured here (bench/bench_gate.py --calibration true|python, docs/gate.md): beside both the
-    ~1 ms and the ~10 ms target, `true` flagged drift less often on a steady machine and let no
-    unchanged target through as a regression where `python -S -E -c pass` let some, at a tenth of
-    the cost. Without `true` on PATH, this Python starting bare stands in.
-    """
+
+def _true() -> tuple[str, ...] | None:
     for folder in os.environ.get("PATH", os.defpath).split(os.pathsep):
         candidate = os.path.join(folder or ".", "true")
         if os.path.isabs(candidate) and os.access(candidate, os.X_OK) and not os.path.isdir(candidate):
             return (candidate,)
-    return (sys.executable, "-S", "-E", "-c", "pass")
+    return None
+
+
+def calibration_commands() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The calibration commands, for short and for longer targets (bench/bench_gate.py measures
+    them: docs/gate.md): `true`, and this Python starting bare (no site, no environment)."""
+    python = (sys.executable, "-S", "-E", "-c", "pass")
+    return (_true() or python, python)
+
+
+def calibration_for(duration_s: float) -> tuple[str, ...]:
+    short, long = calibration_commands()
+    return short if duration_s < SHORT_TARGET_S else long
 
 
 def calibration_spec(beside: TargetSpec, command: tuple[str, ...]) -> TargetSpec:
@@ -99,21 +110,28 @@ def measure_plain(
 
 def measure_calibrated(
     spec: TargetSpec,
-    command: tuple[str, ...],
     *,
     sample: TargetSample | None,
     on_event: EventSink,
     cancel: threading.Event,
 ) -> TargetResult:
-    """The target interleaved with the calibration command; judged against `sample` if given."""
+    """The target interleaved with a calibration command: the baseline's, when judged against a
+    calibrated `sample`; else (a baseline being written) one chosen by the target's duration."""
     from lightprof.measure.interleave import Side, measure_interleaved
+
+    chosen: dict[str, tuple[str, ...]] = {}
+
+    def calibration_side(duration_s: float) -> Side:
+        command = sample.calibration if sample is not None and sample.calibration else calibration_for(duration_s)
+        chosen["command"] = command
+        return Side(calibration_spec(spec, command), "calibration", memory=False)
 
     def comparison_of(head_s: list[float], calibration_s: list[float]) -> Comparison | None:
         if sample is None or sample.calibration_s is None:
             return None
         return compare.baseline_comparison(
             head_s, calibration_s, baseline_head_s=sample.runs_s, baseline_calibration_s=sample.calibration_s,
-            calibration=list(command), tolerance=spec.tolerance,
+            calibration=list(chosen["command"]), tolerance=spec.tolerance,
         )
 
     def more_pairs(head_s: list[float], calibration_s: list[float]) -> int:
@@ -124,14 +142,13 @@ def measure_calibrated(
         return _more(spec) if undecided else 0
 
     pairs = measure_interleaved(
-        Side(spec, spec.name), Side(calibration_spec(spec, command), "calibration", memory=False),
-        more_pairs=more_pairs, on_event=on_event, cancel=cancel,
+        Side(spec, spec.name), calibration_side, more_pairs=more_pairs, on_event=on_event, cancel=cancel,
     )
     result = pairs.head
     if pairs.base.error is not None and result.error is None:
-        result.error = f"the calibration command {' '.join(command)} failed: {pairs.base.error}"
+        result.error = f"the calibration command {' '.join(chosen['command'])} failed: {pairs.base.error}"
     if result.error is None:
-        result.calibration = Calibration(command=list(command), runs_s=list(pairs.base_s))
+        result.calibration = Calibration(command=list(chosen["command"]), runs_s=list(pairs.base_s))
         result.extra_runs = pairs.extra_pairs
         comparison = comparison_of(pairs.head_s, pairs.base_s)
         if comparison is not None:
@@ -187,7 +204,6 @@ def measure_targets(
     *,
     samples: dict[str, TargetSample],
     calibrate: bool,
-    calibration: tuple[str, ...],
     base: BaseTree | None,
     on_event: EventSink,
     cancel: threading.Event,
@@ -225,7 +241,7 @@ def measure_targets(
             calibrated = sample is not None and sample.calibration_s is not None
             if times and (calibrate or calibrated):
                 results[spec.name] = measure_calibrated(
-                    spec, calibration, sample=sample if calibrated else None, on_event=on_event, cancel=cancel,
+                    spec, sample=sample if calibrated else None, on_event=on_event, cancel=cancel,
                 )
             else:
                 raw = sample if sample is not None and not calibrated else None

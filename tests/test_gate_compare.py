@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import random
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,25 @@ from lightprof.profile import TargetSpec
 from lightprof.stats import bootstrap_median_ci, bootstrap_ratio_ci, median
 
 PY = sys.executable
+
+
+@pytest.fixture(scope="module", autouse=True)
+def not_a_subreaper_afterwards() -> Iterator[None]:
+    """The runner tests spawn in this process, which makes it a child subreaper (as lightprof is);
+    afterwards it stops being one, so orphans of later tests' subprocesses go to init as before."""
+    yield
+    import ctypes
+
+    from lightprof.measure import process
+
+    ctypes.CDLL(None, use_errno=True).prctl(36, 0, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER off
+    process._subreaper_done = False
+    while True:  # reap what was adopted meanwhile
+        try:
+            if os.waitpid(-1, os.WNOHANG)[0] == 0:
+                break
+        except ChildProcessError:
+            break
 
 
 def noisy(rng: random.Random, centre: float, n: int = 30) -> list[float]:
@@ -184,10 +204,10 @@ def test_interleaved_runs_pair_both_sides_in_both_orders(tmp_path: Path) -> None
     assert out.head.error is None and out.base.error is None
     assert len(out.head_s) == len(out.base_s) == 20
     order = log.read_text()
-    # 1 warm-up pair + 20 pairs, then the head's memory measure (a timed run and the memory run).
+    # 1 warm-up pair + 20 pairs, then the head's memory measure (the engine's; base has none here).
     pairs_written = [order[i:i + 2] for i in range(0, 42, 2)]
     assert set(pairs_written) == {"hb", "bh"}  # each pair both sides, in random order
-    assert order[42:] == "hh"
+    assert order[42:] and set(order[42:]) == {"h"}
     assert out.head.memory is not None and out.base.memory is None
     assert out.head.cold_start_s is not None and out.head.cold_start_s.n == 20
 

@@ -37,6 +37,8 @@ from lightprof.stats import summarize
 # Asked after the planned pairs with both sides' timed runs so far (pair order): how many more
 # pairs would settle an undecided check (0: none).
 MorePairs = Callable[[list[float], list[float]], int]
+# Given the head's first warm-up run time, the side to pair it with.
+ChooseBase = Callable[[float], "Side"]
 
 
 @dataclass
@@ -62,7 +64,7 @@ class Interleaved:
 
 def measure_interleaved(
     head: Side,
-    base: Side,
+    base: Side | ChooseBase,
     *,
     more_pairs: MorePairs | None = None,
     on_event: EventSink = ignore,
@@ -72,52 +74,61 @@ def measure_interleaved(
     """Run `head` and `base` in pairs (random order within each), then each side's memory run.
 
     The pair count, warm-ups, max_runs and max_time are the head's. A failed run of either side
-    stops both; the side that failed carries the error (its budgets are then unmeasured).
+    stops both; the side that failed carries the error (its budgets are then unmeasured). `base`
+    may be a function of the head's duration: the head then runs one warm-up alone first, and
+    the function picks the side to pair it with (a calibration of a similar cost).
     """
     cancel = cancel or threading.Event()
     rng = random.Random(seed)
     spec = head.spec
-    warmup = max(head.spec.warmup, base.spec.warmup)
     out = Interleaved(
         head=TargetResult(name=head.name, command=_command(head.spec), ready=head.spec.ready.describe()),
-        base=TargetResult(name=base.name, command=_command(base.spec), ready=base.spec.ready.describe()),
-        head_s=[], base_s=[],
+        base=TargetResult(name="", command=[], ready="exit"), head_s=[], base_s=[],
     )
     home = os.getcwd()
-    sampler: TreeSampler | None = None
+    sampler = TreeSampler(spec.sample_hz)
     spawners: list[Spawner] = []
+    planned = {"pairs": spec.runs, "warmup": spec.warmup}
+
+    def launch(side: Side, result: TargetResult, spawner: Spawner, warm: bool) -> bool:
+        if cancel.is_set():
+            return False
+        index = len(result.runs)
+        total = planned["warmup"] + planned["pairs"] + 1
+        on_event(RunStarted(side.name, index, warm, False, total))
+        os.chdir(side.spec.cwd)
+        outcome = run_once(side.spec, spawner, sampler, index=index, warmup=warm, hold=False, sampled=False,
+                           cancel=cancel)
+        result.runs.append(outcome.run)
+        on_event(RunFinished(side.name, outcome.run, total))
+        error = outcome.run.error
+        if error is not None:
+            if error != "cancelled":
+                result.error = f"{'warm-up' if warm else 'run'} {index + 1} {error}"
+                result.stderr_tail = outcome.run.stderr_tail
+            return False
+        return True
+
     try:
         try:
-            for side in (head, base):
-                os.chdir(side.spec.cwd)
-                spawners.append(Spawner(side.spec.argv, str(side.spec.cwd), side.spec.env,
-                                        capture_output=side.spec.ready.kind == "stdout"))
+            spawners.append(_spawner(head.spec))
+            if not isinstance(base, Side):
+                if not launch(head, out.head, spawners[0], True):
+                    return _finish(out, head, on_event)
+                base = base(out.head.runs[-1].ready_s or 0.0)
+            out.base = TargetResult(name=base.name, command=_command(base.spec), ready=base.spec.ready.describe())
+            spawners.append(_spawner(base.spec))
         except (SpawnError, OSError) as exc:
             failed = out.head if len(spawners) == 0 else out.base
             failed.error = f"cannot start: {exc}"
             return _finish(out, head, on_event)
-        sampler = TreeSampler(spec.sample_hz)
+        warmup = planned["warmup"] = max(head.spec.warmup, base.spec.warmup)
         sides = ((head, out.head, spawners[0]), (base, out.base, spawners[1]))
-        planned = {"pairs": spec.runs}
 
         def run_pair(warm: bool) -> bool:
             order = sides if rng.random() < 0.5 else sides[::-1]
-            for side, result, spawner in order:
-                if cancel.is_set():
-                    return False
-                index = len(result.runs)
-                on_event(RunStarted(side.name, index, warm, False, warmup + planned["pairs"] + 1))
-                os.chdir(side.spec.cwd)
-                outcome = run_once(side.spec, spawner, sampler, index=index, warmup=warm, hold=False,
-                                   sampled=False, cancel=cancel)
-                result.runs.append(outcome.run)
-                on_event(RunFinished(side.name, outcome.run, warmup + planned["pairs"] + 1))
-                error = outcome.run.error
-                if error is not None:
-                    if error != "cancelled":
-                        result.error = f"{'warm-up' if warm else 'run'} {index + 1} {error}"
-                        result.stderr_tail = outcome.run.stderr_tail
-                    return False
+            if not all(launch(side, result, spawner, warm) for side, result, spawner in order):
+                return False
             if not warm:
                 out.head_s.append(out.head.runs[-1].ready_s or 0.0)
                 out.base_s.append(out.base.runs[-1].ready_s or 0.0)
@@ -142,20 +153,25 @@ def measure_interleaved(
                 out.extra_pairs += 1
                 if time.monotonic() - started >= spec.max_time:
                     break
-        for _side, result, _spawner in sides:
+        for _side, result, _unused in sides:
             _summarize(result)
         if ok and not cancel.is_set():
-            for side, result, _spawner in sides:
+            for side, result, _unused in sides:
                 if side.memory:
                     os.chdir(side.spec.cwd)
                     _memory_run(side, result, on_event, cancel)
     finally:
         os.chdir(home)
-        if sampler is not None:
-            sampler.close()
+        sampler.close()
         for spawner in spawners:
             spawner.close()
     return _finish(out, head, on_event)
+
+
+def _spawner(spec: TargetSpec) -> Spawner:
+    """A Spawner made from inside the target's folder, so it takes the posix_spawn path."""
+    os.chdir(spec.cwd)
+    return Spawner(spec.argv, str(spec.cwd), spec.env, capture_output=spec.ready.kind == "stdout")
 
 
 def _finish(out: Interleaved, head: Side, on_event: EventSink) -> Interleaved:
