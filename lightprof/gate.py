@@ -49,6 +49,9 @@ def judge_figure(figure: Figure, baseline: float | None, line: int | None = None
         baseline=reference, delta=delta, verdict="pass", unit=figure.unit, kind=figure.kind,
         higher_is_better=figure.higher_is_better, measured_ci=figure.ci, note=figure.note, line=line,
     )
+    if figure.estimate is not None:  # a bound judged (max_slowdown): show the ratio it bounds
+        row.ratio = 1 + figure.estimate
+        row.ratio_ci = (1 + figure.ci[0], 1 + figure.ci[1]) if figure.ci is not None else None
     if figure.forced_verdict is not None:
         row.verdict = figure.forced_verdict
     elif figure.measured is None:

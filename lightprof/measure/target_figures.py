@@ -46,7 +46,7 @@ def target_figures(spec: TargetSpec, result: TargetResult) -> list[Figure]:
             )
             figures.append(Figure(
                 spec.name, metric, high - 1, limit, "ratio", tolerance=spec.tolerance, note=note,
-                estimate=comparison.ratio_p50 - 1, inconclusive_fails=fails,
+                ci=(low - 1, high - 1), estimate=comparison.ratio_p50 - 1, inconclusive_fails=fails,
             ))
         elif metric == "rss_peak":
             note = ""

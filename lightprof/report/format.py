@@ -45,7 +45,7 @@ def limit_text(row: BudgetRow) -> str:
 
 def delta_text(row: BudgetRow) -> str:
     """The change judged: the ratio's (drift-corrected, or from interleaved pairs) when there is one."""
-    if row.ratio is not None and row.unit != "ratio":
+    if row.ratio is not None:
         text = f"×{row.ratio:.3f}"
         if row.ratio_ci is not None:
             text += f" ({row.ratio_ci[0]:.3f}–{row.ratio_ci[1]:.3f})"

@@ -11,7 +11,7 @@ from lightprof.report.format import (
     measured_text,
     warnings,
 )
-from lightprof.result import Result
+from lightprof.result import BudgetRow, Result
 from lightprof.units import format_duration, format_size
 
 _ICON = {"pass": "✅", "fail": "❌", "regression": "❌", "inconclusive": "❔", "unmeasured": "⚠️"}
@@ -19,6 +19,12 @@ _ICON = {"pass": "✅", "fail": "❌", "regression": "❌", "inconclusive": "❔
 
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _base_to_head(row: BudgetRow) -> str:
+    if row.baseline is None:
+        return measured_text(row)
+    return f"{format_value(row.baseline, row.unit, row.kind)} → {measured_text(row)}"
 
 
 def _compared(result: Result) -> bool:
@@ -45,7 +51,7 @@ def render_markdown(result: Result) -> str:
         for r in result.budgets:
             out.append(
                 f"| {_ICON[r.verdict]} {ASCII_MARK[r.verdict].lower()} | {_cell(r.subject)} | {r.metric} | "
-                f"{_cell(limit_text(r))} | {format_value(r.baseline, r.unit, r.kind)} → {measured_text(r)} | "
+                f"{_cell(limit_text(r))} | {_base_to_head(r)} | "
                 f"{_cell(delta_text(r))} |"
             )
         out.append("")
