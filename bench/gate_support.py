@@ -201,7 +201,7 @@ def study(path: str, tolerance: float) -> int:
         then_pairs = [h / median(then_c) for h in then]
         ratio = median(now_pairs) / median(then_pairs)
         counts["ratio of medians"] += verdict(ratio, bootstrap_ratio_ci(now_pairs, then_pairs, resamples=500)[0])
-    print(f"alarms per cell (tolerance {tolerance * 100:g}%): lightprof's rule (drift → inconclusive), the raw "
+    print(f"alarms per cell (tolerance {tolerance * 100:g}%): lightprof's verdict (exit 1), the raw "
           "samples, the ratio of calibrated medians")
     for (condition, ident), counts in sorted(cells.items()):
         n = counts.pop("n")
