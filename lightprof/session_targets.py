@@ -145,6 +145,8 @@ def measure_calibrated(
         Side(spec, spec.name), calibration_side, more_pairs=more_pairs, on_event=on_event, cancel=cancel,
     )
     result = pairs.head
+    if "command" not in chosen:  # cancelled, or the target failed, before a calibration was chosen
+        return result
     if pairs.base.error is not None and result.error is None:
         result.error = f"the calibration command {' '.join(chosen['command'])} failed: {pairs.base.error}"
     if result.error is None:
