@@ -4,24 +4,33 @@
     lightprof -p PROFILE               TUI on that profile
     lightprof -- CMD [ARG...]          TUI on an ad-hoc target
     lightprof --open REPORT.json       TUI on a saved report
-    lightprof --headless [-p PROFILE] [--update-baseline] [--json PATH|-] [--markdown PATH|-] [--junit PATH]
+    lightprof --headless [-p PROFILE] [--update-baseline | --base REV] [--json PATH|-] [--markdown PATH|-]
+                         [--junit PATH]
     lightprof --version
+
+`lightprof --version` is answered before argparse (and the enum, re and gettext behind it) is
+imported: profiles/lightprof.toml budgets it against `python -c pass`.
 """
 
 from __future__ import annotations
 
-import argparse
-import contextlib
 import os
-import signal
 import sys
-from typing import TYPE_CHECKING, NoReturn
 
 from lightprof import __version__
-from lightprof.errors import EXIT_INTERRUPTED, EXIT_INVALID, LightprofError
 
+# Not `from typing import TYPE_CHECKING`: typing (and the re behind it) would cost --version ~4 ms.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import argparse
+    from typing import Any, NoReturn
+
+    from lightprof.baseline import Baseline
     from lightprof.profile import Profile
+    from lightprof.result import Result
+
+EXIT_INVALID = 2  # lightprof.errors.EXIT_INVALID, without importing it for --version
+VERSION_TEXT = f"lightprof {__version__}\n"
 
 DESCRIPTION = """\
 Profile lightweight execution: cold start (p50/p95 over repeated launches), whole-tree memory,
@@ -33,31 +42,20 @@ else [tool.lightprof] in ./pyproject.toml, else the embedded default profile.
 
 EPILOG = """\
 exit codes:
-  0  every budget holds
+  0  every budget holds (an inconclusive check warns, unless inconclusive = "fail")
   1  a budget or a regression check fails
-  2  invalid invocation or profile (nothing was measured)
-  3  a target could not be measured (did not start, crashed, never became ready, timed out)
+  2  invalid invocation, profile or baseline (nothing was measured)
+  3  something could not be measured: a target did not start, crashed, never became ready or
+     timed out, or a budget has no figure (the report says what to add)
   130 interrupted (Ctrl-C or SIGTERM); every target process is stopped first
 
 examples:
   lightprof --headless                         gate on ./lightprof.toml (or the embedded default)
-  lightprof --headless --update-baseline       measure and record NAME.baseline.toml
-  lightprof --headless --json report.json --junit junit.xml
+  lightprof --headless --update-baseline       measure and record NAME.baseline.toml (with samples)
+  lightprof --headless --base origin/main      compare with a revision: both built, runs interleaved
+  lightprof --headless --json report.json --junit junit.xml --markdown summary.md
   lightprof -- node server.js                  explore a command in the TUI
 """
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:  # one sentence and exit 2, as for a bad profile
-        self.exit(EXIT_INVALID, f"lightprof: {message} (see lightprof --help)\n")
-
-
-class _Formatter(argparse.RawDescriptionHelpFormatter):
-    """argparse sizes help with shutil.get_terminal_size, and importing shutil (bz2, lzma,
-    fnmatch behind it) costs every run, --version included, a few ms; the same rule, here."""
-
-    def __init__(self, prog: str) -> None:
-        super().__init__(prog, width=_terminal_columns() - 2)
 
 
 def _terminal_columns() -> int:
@@ -74,17 +72,38 @@ def _terminal_columns() -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
+    import argparse
+
+    class Parser(argparse.ArgumentParser):
+        def error(self, message: str) -> NoReturn:  # one sentence and exit 2, as for a bad profile
+            self.exit(EXIT_INVALID, f"lightprof: {message} (see lightprof --help)\n")
+
+    class Formatter(argparse.RawDescriptionHelpFormatter):
+        """argparse sizes help with shutil.get_terminal_size, and importing shutil (bz2, lzma,
+        fnmatch behind it) costs every run a few ms; the same rule, here."""
+
+        def __init__(self, prog: str) -> None:
+            super().__init__(prog, width=_terminal_columns() - 2)
+
+    parser = Parser(
         prog="lightprof",
         description=DESCRIPTION,
         epilog=EPILOG,
-        formatter_class=_Formatter,
+        formatter_class=Formatter,
         allow_abbrev=False,
     )
     parser.add_argument("-p", "--profile", metavar="PROFILE", help="profile file (lightprof.toml or a pyproject.toml)")
     parser.add_argument("--headless", action="store_true", help="measure and judge without the UI (for CI)")
     parser.add_argument(
-        "--update-baseline", action="store_true", help="write NAME.baseline.toml beside the profile from this run"
+        "--update-baseline", action="store_true",
+        help="write NAME.baseline.toml beside the profile from this run: every budgeted figure with its sample "
+             "and a calibration run beside each, so later runs tell a slower program from a slower machine",
+    )
+    parser.add_argument(
+        "--base", metavar="REV",
+        help="compare with git revision REV instead of a stored baseline: REV is checked out in a temporary "
+             "worktree, the profile's [build] command runs in both trees, base and head runs alternate in "
+             "random order, and regressions are judged on the head/base ratio (sizes on the difference)",
     )
     parser.add_argument(
         "--json", metavar="PATH", help="write the full JSON report (every sample) to PATH, or - for stdout"
@@ -92,7 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--markdown", metavar="PATH", help="write a Markdown report to PATH, or - for stdout")
     parser.add_argument("--junit", metavar="PATH", help="write JUnit XML (one testcase per budget) to PATH")
     parser.add_argument("--open", metavar="REPORT", help="browse a saved --json report in the UI (nothing is measured)")
-    parser.add_argument("--version", action="version", version=f"lightprof {__version__}")
+    parser.add_argument("--version", action="version", version=VERSION_TEXT.strip())
     return parser
 
 
@@ -105,6 +124,7 @@ def _split_command(argv: list[str]) -> tuple[list[str], list[str] | None]:
 
 def _interrupt_on_sigterm() -> None:
     """SIGTERM unwinds like Ctrl-C, so every `finally` that reaps a target runs."""
+    import signal
 
     def handler(signum: int, _frame: object) -> None:
         raise KeyboardInterrupt
@@ -120,6 +140,7 @@ def _emit(path: str, text: str) -> None:
         sys.stdout.flush()
         return
     from lightprof.atomicio import atomic_write_bytes
+    from lightprof.errors import LightprofError
 
     try:
         # A path that is not UTF-8 reaches a report as surrogates: written escaped, not refused.
@@ -139,6 +160,7 @@ REPORT_OPTIONS = ("json", "markdown", "junit")
 def _check_output_paths(args: argparse.Namespace) -> None:
     """Refuse report paths that could not be written, before measuring anything (exit 2)."""
     from lightprof.atomicio import check_writable, remove_stale_temporaries
+    from lightprof.errors import LightprofError
 
     if args.junit == "-":
         raise LightprofError("--junit needs a file path, not -")
@@ -169,6 +191,8 @@ def _check_output_paths(args: argparse.Namespace) -> None:
 
 def _check_outputs_spare_inputs(args: argparse.Namespace, profile: Profile) -> None:
     """A report path must not be the profile or its baseline: writing it would replace them."""
+    from lightprof.errors import LightprofError
+
     inputs = {"the profile": profile.path, "the baseline": profile.baseline_path()}
     for option in REPORT_OPTIONS:
         path = getattr(args, option)
@@ -182,27 +206,34 @@ def _check_outputs_spare_inputs(args: argparse.Namespace, profile: Profile) -> N
 def _check_baseline_writable(profile: Profile) -> None:
     """--update-baseline into a folder that cannot take it: said before measuring, not after."""
     from lightprof.atomicio import check_writable, remove_stale_temporaries
+    from lightprof.errors import LightprofError
 
     path = profile.baseline_path()
     try:
         check_writable(path)
     except OSError as exc:
-        raise LightprofError(f"cannot write the baseline {_shown(str(path))}: {exc.strerror or exc}") from None
+        raise LightprofError(
+            f"--update-baseline: cannot write the baseline {_shown(str(path))}: "
+            f"its folder is not writable ({exc.strerror or exc})"
+        ) from None
     remove_stale_temporaries(path)
 
 
 def run_headless(args: argparse.Namespace, command: list[str] | None) -> int:
     from lightprof.baseline import load_baseline, write_baseline
+    from lightprof.errors import LightprofError
     from lightprof.profile import adhoc_profile, discover_profile
     from lightprof.report.table import render_table
-    from lightprof.session import measure_profile
 
     _check_output_paths(args)
+    if args.base is not None and args.update_baseline:
+        raise LightprofError("--base compares with a revision and needs no stored baseline; "
+                             "use either --base or --update-baseline")
     profile = adhoc_profile(command) if command is not None else discover_profile(args.profile)
     _check_outputs_spare_inputs(args, profile)
     if args.update_baseline:
         _check_baseline_writable(profile)
-    baseline = None if args.update_baseline else load_baseline(profile)
+    baseline = None if args.update_baseline or args.base is not None else load_baseline(profile)
     to_stdout = "-" in (args.json, args.markdown)
     table_stream = sys.stderr if to_stdout else sys.stdout
 
@@ -212,9 +243,11 @@ def run_headless(args: argparse.Namespace, command: list[str] | None) -> int:
 
         on_event = ProgressLine(sys.stderr)
     kwargs = {"on_event": on_event} if on_event else {}
-    result = measure_profile(profile, baseline=baseline, **kwargs)
-    if on_event is not None:
-        on_event.clear()
+    try:
+        result = _measure(args, profile, baseline, kwargs)
+    finally:
+        if on_event is not None:
+            on_event.clear()
 
     colour = table_stream.isatty() and "NO_COLOR" not in os.environ
     table_stream.write(render_table(result, colour=colour))
@@ -245,15 +278,33 @@ def run_headless(args: argparse.Namespace, command: list[str] | None) -> int:
 
 def _need_terminal() -> None:
     """The UI draws on a terminal and reads keys from it: without one it could only hang."""
+    from lightprof.errors import LightprofError
+
     if not sys.stdout.isatty() or not sys.stdin.isatty():
         raise LightprofError("the interactive UI needs a terminal; use --headless in scripts and CI")
 
 
+def _measure(args: argparse.Namespace, profile: Profile, baseline: Baseline | None, kwargs: dict[str, Any]) -> Result:
+    """The session, with --base inside a worktree that is removed whatever happens."""
+    from lightprof.session import measure_profile
+
+    if args.base is None:
+        return measure_profile(profile, baseline=baseline, calibrate=args.update_baseline, **kwargs)
+    from lightprof.basetree import base_worktree, run_build
+
+    with base_worktree(profile, args.base) as tree:
+        if profile.build is not None:
+            run_build(profile.build, tree.path(profile.base_dir), f"base {tree.label}")
+            run_build(profile.build, profile.base_dir, "working")
+        return measure_profile(profile, base=tree, **kwargs)
+
+
 def run_ui(args: argparse.Namespace, command: list[str] | None) -> int:
+    from lightprof.errors import LightprofError
     from lightprof.profile import adhoc_profile, discover_profile
 
-    if args.update_baseline or any(getattr(args, option) is not None for option in REPORT_OPTIONS):
-        raise LightprofError("--update-baseline, --json, --markdown and --junit need --headless")
+    if args.update_baseline or args.base is not None or any(getattr(args, o) is not None for o in REPORT_OPTIONS):
+        raise LightprofError("--update-baseline, --base, --json, --markdown and --junit need --headless")
     if args.open is not None:
         if command is not None or args.profile is not None:
             raise LightprofError("--open shows a saved report; it cannot be combined with -p or a command")
@@ -272,12 +323,20 @@ def run_ui(args: argparse.Namespace, command: list[str] | None) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    raw = list(sys.argv[1:] if argv is None else argv)
+    if raw == ["--version"]:
+        sys.stdout.write(VERSION_TEXT)
+        return 0
+    import contextlib
+
+    from lightprof.errors import EXIT_INTERRUPTED, LightprofError
+
     for stream in (sys.stdout, sys.stderr):
         # A file name that is not UTF-8 reaches the table as surrogates: shown escaped, never an
         # UnicodeEncodeError after the measuring.
         with contextlib.suppress(AttributeError, ValueError):
             stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
-    own, command = _split_command(list(sys.argv[1:] if argv is None else argv))
+    own, command = _split_command(raw)
     args = build_parser().parse_args(own)
     for option, flag in (("profile", "-p"), ("open", "--open")):
         if getattr(args, option) == "":
@@ -315,8 +374,10 @@ def entry() -> NoReturn:
         sys.exit(code)
     for stream in (sys.stdout, sys.stderr):
         # A closed pipe (| head) or a closed stream: nothing left to save.
-        with contextlib.suppress(OSError, ValueError):
+        try:  # noqa: SIM105 - contextlib would cost --version an import
             stream.flush()
+        except (OSError, ValueError):
+            pass
     os._exit(code)
 
 

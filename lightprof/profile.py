@@ -30,7 +30,18 @@ PYTHON_TOKEN = "{python}"
 
 TIME_BUDGETS = ("cold_start_p50", "cold_start_p95", "cold_start_p99", "cold_start_mean")
 SIZE_BUDGETS = ("rss_steady", "rss_peak")
-TARGET_BUDGETS = TIME_BUDGETS + SIZE_BUDGETS
+# Judged on the target/reference p50 ratio (with against, --base or a baseline with its sample).
+RATIO_BUDGETS = ("max_slowdown",)
+# A slowdown budget compares two commands that may differ a lot (a whole headless run against a
+# bare interpreter start): it may reach 100000% (1001x), a tolerance only 1000%.
+MAX_SLOWDOWN = 1000.0
+TARGET_BUDGETS = TIME_BUDGETS + SIZE_BUDGETS + RATIO_BUDGETS
+INCONCLUSIVE_POLICIES = ("warn", "fail")
+
+
+def budget_unit(metric: str) -> str:
+    """The unit of a target budget's figure: "s", "bytes" or "ratio"."""
+    return "s" if metric in TIME_BUDGETS else ("ratio" if metric in RATIO_BUDGETS else "bytes")
 READY_KINDS = ("exit", "port", "http", "stdout")
 COMPRESSIONS = ("none", "gzip", "brotli")
 # Names end up in file names (NAME.baseline.toml), tables, JUnit XML and terminal titles.
@@ -79,6 +90,12 @@ class TargetSpec:
     sample_hz: float = 20.0
     tolerance: float = 0.10
     budget: Mapping[str, float] = field(default_factory=dict)
+    # Near a threshold, more runs are taken until max_runs or until measuring the target has
+    # taken max_time; a regression check still undecided then is "inconclusive", which warns
+    # (exit 0) or, with inconclusive = "fail", fails the build.
+    max_time: float = 60.0
+    inconclusive: str = "warn"
+    against: str | None = None  # another target of the profile, run interleaved with this one
 
     @property
     def argv(self) -> list[str]:
@@ -133,6 +150,20 @@ class KernelSpec:
 
 
 @dataclass(frozen=True)
+class BuildSpec:
+    """`[build]`: what --base runs in the base worktree and in the working tree before measuring."""
+
+    command: tuple[str, ...] | str
+    timeout: float = 600.0
+
+    @property
+    def argv(self) -> list[str]:
+        if isinstance(self.command, str):
+            return ["/bin/sh", "-c", self.command]
+        return list(self.command)
+
+
+@dataclass(frozen=True)
 class Profile:
     """One loaded profile: where it came from and everything it measures."""
 
@@ -145,6 +176,7 @@ class Profile:
     kernels: tuple[KernelSpec, ...] = ()
     version: int = PROFILE_VERSION
     budget_lines: Mapping[tuple[str, str], int] = field(default_factory=dict)
+    build: BuildSpec | None = None
 
     @property
     def display_path(self) -> str:
@@ -390,17 +422,18 @@ def _type_name(value: Any) -> str:
 
 
 _TARGET_KEYS = (
-    "name", "command", "cwd", "env", "ready", "hold", "runs", "warmup", "max_runs", "timeout",
-    "grace", "sample_hz", "tolerance", "budget",
+    "name", "command", "cwd", "env", "ready", "hold", "runs", "warmup", "max_runs", "max_time", "timeout",
+    "grace", "sample_hz", "tolerance", "inconclusive", "against", "budget",
 )
-_DEFAULT_KEYS = tuple(k for k in _TARGET_KEYS if k not in ("name", "command"))
+_DEFAULT_KEYS = tuple(k for k in _TARGET_KEYS if k not in ("name", "command", "against"))
 _ARTIFACT_KEYS = ("name", "path", "python_env", "compression", "budget", "top", "tolerance")
 _IMAGE_KEYS = (
     "name", "path", "image", "budget", "budget_compressed", "wasted_max", "efficiency_min", "top",
     "tolerance",
 )
 _KERNEL_KEYS = ("name", "path", "sizes", "justification", "ops_per_cpu_s", "runs", "tolerance")
-_TOP_KEYS = ("version", "name", "defaults", "target", "artifact", "image", "kernel")
+_TOP_KEYS = ("version", "name", "defaults", "build", "target", "artifact", "image", "kernel")
+_BUILD_KEYS = ("command", "timeout")
 
 
 def _parse_ready(v: _Validator, raw: Any, path: tuple[Any, ...]) -> ReadySpec:
@@ -463,7 +496,7 @@ def _parse_target_settings(v: _Validator, table: Mapping[str, Any], path: tuple[
         out["warmup"] = v.integer(table["warmup"], path + ("warmup",), minimum=0, maximum=100_000)
     if "max_runs" in table:
         out["max_runs"] = v.integer(table["max_runs"], path + ("max_runs",), minimum=1, maximum=1_000_000)
-    for key in ("timeout",):
+    for key in ("timeout", "max_time"):
         if key in table:
             out[key] = v.unit(parse_duration, table[key], path + (key,), positive=True)
     for key in ("hold", "grace"):
@@ -476,15 +509,56 @@ def _parse_target_settings(v: _Validator, table: Mapping[str, Any], path: tuple[
         out["sample_hz"] = hz
     if "tolerance" in table:
         out["tolerance"] = v.unit(parse_ratio, table["tolerance"], path + ("tolerance",))
+    if "inconclusive" in table:
+        policy = table["inconclusive"]
+        if policy not in INCONCLUSIVE_POLICIES:
+            raise v.fail(
+                path + ("inconclusive",),
+                f"'inconclusive' must be \"warn\" (exit 0, said) or \"fail\" (exit 1), got {policy!r}",
+            )
+        out["inconclusive"] = policy
     if "budget" in table:
         budget = v.table(table["budget"], path + ("budget",))
         v.check_keys(budget, TARGET_BUDGETS, path + ("budget",))
         parsed: dict[str, float] = {}
         for key, value in budget.items():
+            if key in RATIO_BUDGETS:
+                parsed[key] = v.unit(lambda t: parse_ratio(t, maximum=MAX_SLOWDOWN), value, path + ("budget", key))
+                continue
             parse = parse_duration if key in TIME_BUDGETS else parse_size
             parsed[key] = v.unit(parse, value, path + ("budget", key), positive=True)
         out["budget"] = parsed
     return out
+
+
+def _check_against(v: _Validator, targets: list[TargetSpec]) -> None:
+    """`against` names another target of this profile, itself not compared with a third one."""
+    by_name = {t.name: t for t in targets}
+    for i, target in enumerate(targets):
+        if target.against is None:
+            continue
+        path = ("target", i, "against")
+        other = by_name.get(target.against)
+        if other is None:
+            names = ", ".join(n for n in by_name if n != target.name) or "none"
+            raise v.fail(path, f"target '{target.name}': 'against' names no target of this profile: "
+                               f"{target.against!r} (targets: {names})")
+        if other is target:
+            raise v.fail(path, f"target '{target.name}': 'against' must name another target, not itself")
+        if other.against is not None:
+            raise v.fail(path, f"target '{target.name}': 'against' names '{other.name}', which is itself "
+                               f"compared against '{other.against}'; compare each target with a plain one")
+
+
+def _parse_build(v: _Validator, raw: Any) -> BuildSpec:
+    table = v.table(raw, ("build",))
+    v.check_keys(table, _BUILD_KEYS, ("build",))
+    if "command" not in table:
+        raise v.fail(("build",), "[build] has no 'command' (e.g. command = \"npm ci && npm run build\")")
+    command = _parse_command(v, table["command"], ("build", "command"))
+    if "timeout" in table:
+        return BuildSpec(command, v.unit(parse_duration, table["timeout"], ("build", "timeout"), positive=True))
+    return BuildSpec(command)
 
 
 def _parse_command(v: _Validator, raw: Any, path: tuple[Any, ...]) -> tuple[str, ...] | str:
@@ -554,6 +628,8 @@ def _validate(data: Mapping[str, Any], v: _Validator, *, name_hint: str) -> dict
             raise v.fail(path, f"target '{tname}' has no 'command'")
         command = _parse_command(v, raw["command"], path + ("command",))
         settings = {**defaults, **_parse_target_settings(v, raw, path)}
+        if "against" in raw:
+            settings["against"] = v.string(raw["against"], path + ("against",))
         settings["budget"] = {**defaults.get("budget", {}), **settings.get("budget", {})}
         settings["cwd"] = (v.base_dir / settings.get("cwd", ".")).resolve()
         runs = settings.get("runs", 30)
@@ -574,6 +650,7 @@ def _validate(data: Mapping[str, Any], v: _Validator, *, name_hint: str) -> dict
             if line:
                 lines[(tname, metric)] = line
         targets.append(TargetSpec(name=tname, command=command, **settings))
+    _check_against(v, targets)
 
     artifacts: list[ArtifactSpec] = []
     for i, raw in enumerate(_array_of_tables(v, data, "artifact")):
@@ -654,8 +731,10 @@ def _validate(data: Mapping[str, Any], v: _Validator, *, name_hint: str) -> dict
             fields["tolerance"] = v.unit(parse_ratio, raw["tolerance"], path + ("tolerance",))
         kernels.append(KernelSpec(**fields))
 
+    build = _parse_build(v, data["build"]) if "build" in data else None
     return {
         "name": name,
+        "build": build,
         "targets": tuple(targets),
         "artifacts": tuple(artifacts),
         "images": tuple(images),

@@ -18,7 +18,7 @@ import tomlkit
 from tomlkit.items import AoT, Table
 
 from lightprof.atomicio import atomic_write_text
-from lightprof.profile import PROFILE_FILE, PROFILE_VERSION, TIME_BUDGETS, Profile, TargetSpec
+from lightprof.profile import PROFILE_FILE, PROFILE_VERSION, RATIO_BUDGETS, TIME_BUDGETS, Profile, TargetSpec
 
 Budgets = Mapping[str, Mapping[str, float]]  # target name → metric → limit in base units
 
@@ -27,6 +27,8 @@ def budget_text(metric: str, value: float) -> str:
     """A budget limit as the unit string a profile holds: "250ms", "1.5s", "80MiB"."""
     if metric in TIME_BUDGETS:
         return duration_text(value)
+    if metric in RATIO_BUDGETS:
+        return f"{_trim(value * 100, 3)}%"
     return size_text(value)
 
 

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 SCHEMA_VERSION = 1
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
-VERDICTS = ("pass", "fail", "regression", "unmeasured")
+VERDICTS = ("pass", "fail", "regression", "inconclusive", "unmeasured")
 
 
 @dataclass
@@ -96,6 +96,50 @@ class Memory:
 
 
 @dataclass
+class Calibration:
+    """A fixed command run beside a target, pair by pair, to see the machine's own speed."""
+
+    command: list[str]
+    runs_s: list[float]  # beside the target's timed runs, in the same order
+
+
+@dataclass
+class Comparison:
+    """A target judged against a reference measured in the same session, runs interleaved.
+
+    `mode` says what the reference is: "base" (the same target at git revision `base`),
+    "against" (another target of the profile, `against`) or "baseline" (the stored baseline's
+    sample, both sessions interleaved with the same `calibration` command). Ratios are
+    target / reference: `ratio_p50` is the median of per-pair ratios (baseline mode: of the
+    target/calibration ratios, divided by the baseline's), `ratio_p50_ci` its 95% bootstrap
+    interval. `drift` is how much the machine moved: baseline mode, the calibration's median now
+    against at baseline; otherwise the reference's median in the second half of the pairs
+    against the first. `head_runs_s` and `base_runs_s` are both sides' timed runs in pair order
+    (the TUI draws both distributions on one axis); `ratios` the per-pair ratios.
+    """
+
+    mode: str
+    n: int
+    ratio_p50: float
+    ratio_p50_ci: tuple[float, float]
+    ratio_p95: float | None = None
+    drift: float | None = None
+    against: str | None = None
+    base: str | None = None
+    calibration: list[str] | None = None
+    verdict: str = "pass"  # the ratio check: pass, regression or inconclusive
+    tolerance: float = 0.10
+    extra_pairs: int = 0
+    stopped_by: str | None = None  # "max_runs" or "max_time" when more pairs were wanted
+    head_runs_s: list[float] = field(default_factory=list)
+    base_runs_s: list[float] = field(default_factory=list)
+    ratios: list[float] = field(default_factory=list)
+    base_cold_start_s: Summary | None = None
+    base_memory: Memory | None = None
+    note: str = ""
+
+
+@dataclass
 class TargetResult:
     name: str
     command: list[str] | str
@@ -106,6 +150,8 @@ class TargetResult:
     error: str | None = None
     stderr_tail: str | None = None
     extra_runs: int = 0
+    comparison: Comparison | None = None
+    calibration: Calibration | None = None
 
 
 @dataclass
@@ -125,6 +171,13 @@ class BudgetRow:
     measured_ci: tuple[float, float] | None = None
     note: str = ""
     line: int | None = None
+    # With a comparison (--base, against, a baseline with its sample): the ratio that was judged
+    # (drift-corrected against a stored baseline) and its interval; `delta` stays measured/baseline - 1.
+    ratio: float | None = None
+    ratio_ci: tuple[float, float] | None = None
+    # Whether this row's verdict fails the build (an inconclusive check fails only with
+    # inconclusive = "fail").
+    fails_build: bool = False
 
 
 @dataclass
@@ -168,6 +221,11 @@ class Result:
     budgets: list[BudgetRow] = field(default_factory=list)
     baseline: BaselineRef | None = None
     notes: list[str] = field(default_factory=list)
+    # --base REV: the revision compared with (as given, and its commit), and the base tree's
+    # artifacts and images, sized like the head's (their figures are the rows' baselines).
+    base: str | None = None
+    base_artifacts: list[ArtifactResult] = field(default_factory=list)
+    base_images: list[ImageResult] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return to_jsonable(self)

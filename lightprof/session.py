@@ -1,25 +1,28 @@
 """One session: measure everything a profile names, judge it, and return the Result.
 
 Heavy measures (sizes, images, Wasm kernels) are imported only when the profile has such subjects,
-so a profile of plain targets never loads brotli, wasmtime or numpy.
+so a profile of plain targets never loads brotli, wasmtime or numpy. How each target is measured
+(alone, beside a calibration, against another target or its --base) is session_targets' job.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from typing import TYPE_CHECKING, Any
 
-from lightprof import __version__, gate
-from lightprof.baseline import Baseline
+from lightprof import __version__, compare, gate
+from lightprof.baseline import Baseline, TargetSample, timed_runs
 from lightprof.errors import EXIT_UNMEASURED
 from lightprof.machine import current_machine
 from lightprof.measure.figures import Figure
 from lightprof.measure.target_figures import target_figures
-from lightprof.profile import Profile, TargetSpec
-from lightprof.result import SCHEMA_VERSION, ProfileRef, Result, TargetResult
+from lightprof.profile import RATIO_BUDGETS, TIME_BUDGETS, Profile
+from lightprof.result import SCHEMA_VERSION, ProfileRef, Result
 
 if TYPE_CHECKING:
+    from lightprof.basetree import BaseTree
     from lightprof.measure.events import EventSink
 
 
@@ -48,48 +51,73 @@ def new_result(profile: Profile) -> Result:
     )
 
 
-def _more_runs(spec: TargetSpec, baselines: dict[str, dict[str, float]]) -> Any:
-    """How many more runs to take while a timing budget is undecided (CI straddles a threshold)."""
-
-    def ask(result: TargetResult) -> int:
-        figures = target_figures(spec, result)
-        if any(gate.undecided(f, baselines.get(f.subject, {}).get(f.metric)) for f in figures):
-            return max(1, spec.runs // 2)
-        return 0
-
-    return ask
-
-
 def comparable_figures(baseline: Baseline | None, result: Result) -> dict[str, dict[str, float]]:
     if baseline is None or result.baseline is None or not result.baseline.comparable:
         return {}
     return baseline.figures
 
 
+def target_samples(baseline: Baseline | None, result: Result) -> dict[str, TargetSample]:
+    """The baseline's samples, when comparable. A calibration taken with a command that is not
+    one of this lightprof's (another Python, a hand-edited file) is neither run nor trusted: such
+    a sample is compared as it is, and the report says so."""
+    from lightprof.session_targets import calibration_commands
+
+    if baseline is None or result.baseline is None or not result.baseline.comparable:
+        return {}
+    known = calibration_commands()
+    samples = {}
+    for name, sample in baseline.samples.items():
+        if sample.calibration is not None and sample.calibration not in known:
+            note = (
+                f"baseline {baseline.path.name} calibrated {name} with {' '.join(sample.calibration)}, which this "
+                "lightprof does not run: machine drift is not separated; write a new baseline"
+            )
+            if note not in result.notes:
+                result.notes.append(note)
+            sample = TargetSample(sample.runs_s)
+        samples[name] = sample
+    return samples
+
+
 def measure_profile(
     profile: Profile,
     *,
     baseline: Baseline | None = None,
+    calibrate: bool = False,
+    base: BaseTree | None = None,
     on_event: EventSink = _ignore,
     cancel: threading.Event | None = None,
 ) -> Result:
-    """Measure every subject of `profile`, judge the budgets and set the exit code."""
+    """Measure every subject of `profile`, judge the budgets and set the exit code.
+
+    `calibrate` runs a calibration command beside each timed target (for --update-baseline); a
+    baseline that kept a calibrated sample gets one too. With `base` (--base REV) every target is
+    run interleaved with its base revision, artifacts and images are sized in both trees, and the
+    stored baseline is not used.
+    """
+    from lightprof.session_targets import measure_targets
+
     cancel = cancel or threading.Event()
     result = new_result(profile)
+    if base is not None:
+        baseline = None
+        result.base = base.label
     if baseline is not None:
         result.baseline = baseline.ref(result.machine)
         if result.baseline.note:
             result.notes.append(result.baseline.note)
-    baselines = comparable_figures(baseline, result)
+    samples = target_samples(baseline, result)
+    if base is not None and any(spec.against for spec in profile.targets):
+        result.notes.append("with --base every target is compared with its base revision; 'against' is not used")
 
     if profile.targets:  # the engine pulls in psutil and http.client: only when there is a target
-        from lightprof.measure.engine import measure_target
-    for spec in profile.targets:
-        if cancel.is_set():
-            break
-        target = measure_target(spec, on_event=on_event, cancel=cancel, more_runs=_more_runs(spec, baselines))
-        result.targets.append(target)
+        result.targets.extend(measure_targets(
+            profile.targets, samples=samples, calibrate=calibrate, base=base,
+            on_event=on_event, cancel=cancel,
+        ))
 
+    base_profile = base.profile(profile) if base is not None else None
     if profile.artifacts and not cancel.is_set():
         from lightprof.measure.artifacts import measure_artifact
 
@@ -97,6 +125,8 @@ def measure_profile(
             artifact = measure_artifact(aspec)
             result.artifacts.append(artifact)
             _announce(on_event, "artifact", aspec.name, artifact)
+        if base_profile is not None:
+            result.base_artifacts = [measure_artifact(a) for a in base_profile.artifacts]
 
     if profile.images and not cancel.is_set():
         from lightprof.measure.images import measure_image
@@ -105,6 +135,8 @@ def measure_profile(
             image = measure_image(ispec)
             result.images.append(image)
             _announce(on_event, "image", ispec.name, image)
+        if base_profile is not None:
+            result.base_images = [measure_image(i) for i in base_profile.images]
 
     if profile.kernels and not cancel.is_set():
         from lightprof.measure.kernels import measure_kernel
@@ -157,13 +189,73 @@ def collect_figures(profile: Profile, result: Result) -> list[Figure]:
     return figures
 
 
+def _compare_with_baseline(profile: Profile, result: Result, baseline: Baseline | None) -> None:
+    """Give each target measured against a stored sample its comparison (mode "baseline");
+    note the targets whose baseline is one number per figure."""
+    samples = target_samples(baseline, result) if baseline is not None else {}
+    specs = {spec.name: spec for spec in profile.targets}
+    weak = []
+    for target in result.targets:
+        spec = specs.get(target.name)
+        if spec is None or target.error is not None or spec.against is not None:
+            continue
+        if not any(metric in TIME_BUDGETS or metric in RATIO_BUDGETS for metric in spec.budget):
+            continue  # memory budgets compare with the baseline's figures; no sample needed
+        if target.comparison is not None and target.comparison.mode != "baseline":
+            continue
+        sample = samples.get(target.name)
+        runs = timed_runs(target)
+        if sample is None or len(runs) < 2:
+            if baseline is not None and target.name in baseline.figures and not target.comparison:
+                weak.append(target.name)
+            continue
+        calibrated = sample.calibration_s is not None and target.calibration is not None
+        comparison = compare.baseline_comparison(
+            runs, target.calibration.runs_s if calibrated else [],  # type: ignore[union-attr]
+            baseline_head_s=sample.runs_s, baseline_calibration_s=sample.calibration_s if calibrated else None,
+            calibration=target.calibration.command if calibrated else None,  # type: ignore[union-attr]
+            tolerance=spec.tolerance,
+        )
+        previous = target.comparison
+        if previous is not None:
+            comparison.extra_pairs, comparison.stopped_by = previous.extra_pairs, previous.stopped_by
+        target.comparison = comparison
+    if weak and baseline is not None and result.baseline is not None and result.baseline.comparable:
+        note = (
+            f"baseline {baseline.path.name} is weak for {', '.join(weak)}: one number per figure, no sample; "
+            "only a change whose whole interval is beyond the tolerance counts. "
+            "Run --update-baseline to keep samples"
+        )
+        if note not in result.notes:
+            result.notes.append(note)
+
+
+def _reference_figures_of(profile: Profile, result: Result) -> dict[str, dict[str, float]]:
+    """With --base: the base tree's artifact and image figures, judged like a baseline's."""
+    if not result.base_artifacts and not result.base_images:
+        return {}
+    base = dataclasses.replace(result, targets=[], kernels=[], artifacts=result.base_artifacts,
+                               images=result.base_images)
+    figures: dict[str, dict[str, float]] = {}
+    for figure in collect_figures(profile, base):
+        if figure.measured is not None:
+            figures.setdefault(figure.subject, {})[figure.metric] = figure.measured
+    return figures
+
+
 def judge(profile: Profile, result: Result, baseline: Baseline | None) -> Result:
     """(Re)compute the budget verdicts and the exit code of `result` in place; return it."""
     if baseline is not None and result.baseline is None:
         result.baseline = baseline.ref(result.machine)
     baselines = comparable_figures(baseline, result)
+    if result.base is None:
+        _compare_with_baseline(profile, result, baseline)
+    else:
+        baselines = _reference_figures_of(profile, result)
     result.budgets = gate.judge(collect_figures(profile, result), baselines, profile.budget_lines)
     subjects = [*result.targets, *result.artifacts, *result.images, *result.kernels]
-    unmeasured = any(getattr(s, "error", None) is not None for s in subjects)
+    unmeasured = any(getattr(s, "error", None) is not None for s in subjects) or any(
+        row.verdict == "unmeasured" for row in result.budgets
+    )
     result.exit_code = EXIT_UNMEASURED if unmeasured else gate.exit_code(result.budgets)
     return result

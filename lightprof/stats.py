@@ -114,3 +114,66 @@ def summarize(values: Sequence[float], failed: int = 0) -> Summary:
         p99_ci=quantile_ci(ordered, 0.99),
         mean_ci=mean_ci(ordered),
     )
+
+
+# --------------------------------------------------------------------------- ratios and bootstrap
+
+BOOTSTRAP_RESAMPLES = 2000
+# A fixed seed: the same samples always give the same interval, so a verdict can be reproduced
+# from a saved report.
+BOOTSTRAP_SEED = 20240611
+
+
+def median(values: Sequence[float]) -> float:
+    """The median (mean of the two middle values for an even count)."""
+    ordered = sorted(values)
+    n = len(ordered)
+    if n == 0:
+        raise ValueError("median of no values")
+    mid = n // 2
+    return ordered[mid] if n % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+
+
+def bootstrap_median_ci(
+    values: Sequence[float], confidence: float = CONFIDENCE, resamples: int = BOOTSTRAP_RESAMPLES
+) -> tuple[float, float]:
+    """Percentile-bootstrap confidence interval of the median of `values` (e.g. per-pair ratios)."""
+    return _percentile_interval(_bootstrap(values, None, resamples), confidence)
+
+
+def bootstrap_ratio_ci(
+    numerator: Sequence[float],
+    denominator: Sequence[float],
+    confidence: float = CONFIDENCE,
+    resamples: int = BOOTSTRAP_RESAMPLES,
+) -> tuple[float, float]:
+    """Percentile-bootstrap interval of median(numerator) / median(denominator), two samples
+    resampled independently: how far apart two medians are, with both samples' spread."""
+    return _percentile_interval(_bootstrap(numerator, denominator, resamples), confidence)
+
+
+def _bootstrap(a: Sequence[float], b: Sequence[float] | None, resamples: int) -> list[float]:
+    import random  # only a comparison needs it
+
+    if not a or (b is not None and not b):
+        raise ValueError("bootstrap of no values")
+    rng = random.Random(BOOTSTRAP_SEED)
+    choices = rng.choices
+    na, mid_a, even_a = len(a), len(a) // 2, len(a) % 2 == 0
+    stats: list[float] = []
+    for _ in range(resamples):
+        sa = sorted(choices(a, k=na))
+        stat = (sa[mid_a - 1] + sa[mid_a]) / 2 if even_a else sa[mid_a]
+        if b is not None:
+            nb = len(b)
+            sb = sorted(choices(b, k=nb))
+            mb = (sb[nb // 2 - 1] + sb[nb // 2]) / 2 if nb % 2 == 0 else sb[nb // 2]
+            stat = stat / mb if mb else math.inf
+        stats.append(stat)
+    stats.sort()
+    return stats
+
+
+def _percentile_interval(ordered: Sequence[float], confidence: float) -> tuple[float, float]:
+    alpha = (1 - confidence) / 2
+    return (percentile(ordered, alpha), percentile(ordered, 1 - alpha))

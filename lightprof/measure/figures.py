@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from lightprof.result import Comparison
 
 
 @dataclass(frozen=True)
@@ -12,6 +16,12 @@ class Figure:
     `measured` None means the subject could not be measured. `ci` is a confidence interval for
     noisy figures (timings); exact figures (sizes) have none. `forced_verdict` lets a rule decide
     outright (e.g. "Wasm shipped without a kernel sample"), with `note` saying why.
+
+    A timing figure of a target measured against a reference carries the target's `comparison`,
+    the statistic it is (`stat`: "p50", "p95", ...) and the reference's own figure (`reference`,
+    with --base and against; a stored baseline's comes from the baseline). A figure whose
+    `measured` is a confidence bound (max_slowdown) carries its point `estimate`: over the limit
+    with the estimate within it is inconclusive, not a failure.
     """
 
     subject: str
@@ -25,3 +35,8 @@ class Figure:
     tolerance: float = 0.10
     note: str = ""
     forced_verdict: str | None = None
+    comparison: Comparison | None = None
+    stat: str | None = None
+    reference: float | None = None
+    estimate: float | None = None
+    inconclusive_fails: bool = False

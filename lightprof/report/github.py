@@ -34,7 +34,8 @@ def annotations(result: Result) -> str:
             if row.line:
                 props.append(f"line={row.line}")
         props.append(f"title={_escape_property(f'lightprof {row.verdict}: {row.subject} {row.metric}')}")
-        lines.append(f"::error {','.join(props)}::{_escape(explain(row))}")
+        level = "warning" if row.verdict == "inconclusive" and not row.fails_build else "error"
+        lines.append(f"::{level} {','.join(props)}::{_escape(explain(row))}")
     for target in result.targets:
         if target.error:
             lines.append(f"::error title={_escape_property('lightprof: ' + target.name)}::{_escape(target.error)}")

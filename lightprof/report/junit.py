@@ -19,7 +19,8 @@ def _xml_safe(text: str) -> str:
 
 def render_junit(result: Result) -> str:
     rows = result.budgets
-    failures = sum(1 for r in rows if r.verdict in ("fail", "regression"))
+    failures = sum(1 for r in rows if r.verdict in ("fail", "regression") or r.fails_build)
+    skipped = sum(1 for r in rows if r.verdict == "inconclusive" and not r.fails_build)
     errors = sum(1 for r in rows if r.verdict == "unmeasured")
     suite = ET.Element(
         "testsuite",
@@ -27,6 +28,7 @@ def render_junit(result: Result) -> str:
         tests=str(len(rows)),
         failures=str(failures),
         errors=str(errors),
+        skipped=str(skipped),
         timestamp=result.started_at,
     )
     for r in rows:
@@ -36,6 +38,10 @@ def render_junit(result: Result) -> str:
             node.text = explain(r) + (f"\n{r.note}" if r.note else "")
         elif r.verdict == "unmeasured":
             ET.SubElement(case, "error", type="unmeasured", message=explain(r))
+        elif r.verdict == "inconclusive":
+            # inconclusive = "fail" fails the build; "warn" lets it pass, said as a skipped test.
+            tag = "failure" if r.fails_build else "skipped"
+            ET.SubElement(case, tag, type="inconclusive", message=explain(r))
     for target in result.targets:
         if target.error and not any(r.subject == target.name for r in rows):
             case = ET.SubElement(suite, "testcase", classname=f"lightprof.{target.name}", name="measured")

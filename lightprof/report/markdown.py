@@ -2,26 +2,60 @@
 
 from __future__ import annotations
 
-from lightprof.report.format import ASCII_MARK, delta_text, format_value, limit_text, measured_text
-from lightprof.result import Result
+from lightprof.report.format import (
+    ASCII_MARK,
+    comparison_text,
+    delta_text,
+    format_value,
+    limit_text,
+    measured_text,
+    warnings,
+)
+from lightprof.result import BudgetRow, Result
 from lightprof.units import format_duration, format_size
 
-_ICON = {"pass": "✅", "fail": "❌", "regression": "❌", "unmeasured": "⚠️"}
+_ICON = {"pass": "✅", "fail": "❌", "regression": "❌", "inconclusive": "❔", "unmeasured": "⚠️"}
 
 
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
+def _base_to_head(row: BudgetRow) -> str:
+    if row.baseline is None:
+        return measured_text(row)
+    return f"{format_value(row.baseline, row.unit, row.kind)} → {measured_text(row)}"
+
+
+def _compared(result: Result) -> bool:
+    return result.base is not None or any(r.ratio is not None for r in result.budgets)
+
+
 def render_markdown(result: Result) -> str:
+    """A report a PR comment can hold: the budgets (base → head with the ratio when compared),
+    one line per target, notes and warnings."""
     verdict = (
         "passed" if result.exit_code == 0 else ("failed" if result.exit_code == 1 else "could not measure everything")
     )
-    out = [f"## lightprof: {result.profile.name} {verdict}", ""]
+    title = f"## lightprof: {result.profile.name} {verdict}"
+    if result.base is not None:
+        title += f" (base {result.base} → this tree)"
+    out = [title, ""]
     out.append(f"lightprof {result.lightprof} on {result.machine.cpu}, {result.machine.cores} cores, "
                f"{result.machine.os}, Python {result.machine.python} · {result.started_at}")
     out.append("")
-    if result.budgets:
+    if result.budgets and _compared(result):
+        reference = "base" if result.base is not None else "reference"
+        out.append(f"| | subject | budget | limit | {reference} → head | head/{reference} (95% CI) |")
+        out.append("|---|---|---|---|---|---|")
+        for r in result.budgets:
+            out.append(
+                f"| {_ICON[r.verdict]} {ASCII_MARK[r.verdict].lower()} | {_cell(r.subject)} | {r.metric} | "
+                f"{_cell(limit_text(r))} | {_base_to_head(r)} | "
+                f"{_cell(delta_text(r))} |"
+            )
+        out.append("")
+    elif result.budgets:
         out.append("| | subject | budget | limit | measured | baseline | delta |")
         out.append("|---|---|---|---|---|---|---|")
         for r in result.budgets:
@@ -51,6 +85,11 @@ def render_markdown(result: Result) -> str:
     for subject in [*result.artifacts, *result.images, *result.kernels]:
         if getattr(subject, "error", None):
             out.append(f"- ⚠️ {subject.name}: could not be measured: {subject.error}")
+    for target in result.targets:
+        if (compared := comparison_text(target)) is not None:
+            out.append(f"- {_cell(compared)}")
+    for line in warnings(result):
+        out.append(f"- ⚠️ warning: {_cell(line)}")
     for note in result.notes:
         out.append(f"- note: {note}")
     return "\n".join(out).rstrip() + "\n"

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
-from lightprof.report.format import ASCII_MARK, VERDICT_MARK, delta_text, format_value, limit_text, measured_text
+from lightprof.report.format import (
+    ASCII_MARK,
+    VERDICT_MARK,
+    comparison_text,
+    delta_text,
+    format_value,
+    limit_text,
+    measured_text,
+    warnings,
+)
 from lightprof.result import Result
 from lightprof.units import format_duration, format_size
 
-_COLOURS = {"pass": "32", "fail": "31", "regression": "31", "unmeasured": "33"}
+_COLOURS = {"pass": "32", "fail": "31", "regression": "31", "inconclusive": "33", "unmeasured": "33"}
 
 
 def _paint(text: str, verdict: str, colour: bool) -> str:
@@ -21,6 +30,7 @@ def render_table(result: Result, *, colour: bool = False, unicode: bool = True) 
     lines = [
         f"lightprof {result.lightprof} · profile {result.profile.name} "
         f"({result.profile.path or result.profile.origin})"
+        + (f" · against base {result.base}" if result.base is not None else "")
     ]
     for target in result.targets:
         if target.error:
@@ -49,6 +59,8 @@ def render_table(result: Result, *, colour: bool = False, unicode: bool = True) 
             count = f"{m.processes_seen} process{'es' if m.processes_seen != 1 else ''}"
             parts.append(f"RSS {steady}peak {peak} (tree of {count}, sampler CPU {format_duration(m.sampler_cpu_s)})")
         lines.append(" · ".join(parts))
+        if (compared := comparison_text(target)) is not None:
+            lines.append(f"    {compared}")
     for subject in [*result.artifacts, *result.images, *result.kernels]:
         if getattr(subject, "error", None):
             lines.append(f"  {subject.name}: could not be measured: {subject.error}")
@@ -56,7 +68,8 @@ def render_table(result: Result, *, colour: bool = False, unicode: bool = True) 
         lines.append(f"  note: {note}")
     if result.budgets:
         marks = VERDICT_MARK if unicode else ASCII_MARK
-        header = ["subject", "budget", "limit", "measured", "baseline", "delta", "verdict"]
+        reference = "base" if result.base is not None else "baseline"
+        header = ["subject", "budget", "limit", "measured", reference, "delta", "verdict"]
         rows = [
             [
                 r.subject,
@@ -79,8 +92,10 @@ def render_table(result: Result, *, colour: bool = False, unicode: bool = True) 
                 lines.append(f"    {budget.note}")
     else:
         lines.append("  (no budgets in this profile)")
-    counts = {v: sum(1 for r in result.budgets if r.verdict == v) for v in ("pass", "fail", "regression", "unmeasured")}
+    verdicts = ("pass", "fail", "regression", "inconclusive", "unmeasured")
+    counts = {v: sum(1 for r in result.budgets if r.verdict == v) for v in verdicts}
     summary = ", ".join(f"{n} {v}" for v, n in counts.items() if n)
     lines.append("")
+    lines.extend(f"warning: {line}" for line in warnings(result))
     lines.append(f"{summary or 'nothing judged'} · exit {result.exit_code}")
     return "\n".join(lines) + "\n"

@@ -34,7 +34,7 @@ from textual.worker import Worker, WorkerState
 
 from lightprof.errors import EXIT_INTERRUPTED, LightprofError
 from lightprof.measure.events import Event, TargetFinished
-from lightprof.profile import TARGET_BUDGETS, TIME_BUDGETS, Profile, TargetSpec
+from lightprof.profile import TARGET_BUDGETS, Profile, TargetSpec, budget_unit
 from lightprof.result import BudgetRow, Result
 from lightprof.tui.budgets_pane import BudgetsPane
 from lightprof.tui.coldstart_pane import ColdStartPane
@@ -416,7 +416,7 @@ class LightprofApp(App[int]):
                     row = BudgetRow(
                         subject=name, metric=metric, limit=self.budgets[name][metric],
                         measured=None, baseline=figures.get(name, {}).get(metric), delta=None,
-                        verdict="pending", unit="s" if metric in TIME_BUDGETS else "bytes",
+                        verdict="pending", unit=budget_unit(metric),
                     )
                 rows.append(row)
         rows.extend(r for r in judged if r.subject not in self.specs)

@@ -20,12 +20,13 @@ VERDICT_STYLE = {
     "pass": "bold green",
     "fail": "bold red",
     "regression": "bold yellow",
+    "inconclusive": "yellow",
     "unmeasured": "magenta",
     "pending": "dim",
 }
-VERDICT_MARK = {"pass": "✓", "fail": "✗", "regression": "▲", "unmeasured": "?", "pending": "·"}
+VERDICT_MARK = {"pass": "✓", "fail": "✗", "regression": "▲", "inconclusive": "~", "unmeasured": "?", "pending": "·"}
 # Worst first: a subject shows the worst verdict among its budgets.
-VERDICT_ORDER = ("fail", "regression", "unmeasured", "pass", "pending")
+VERDICT_ORDER = ("fail", "regression", "unmeasured", "inconclusive", "pass", "pending")
 
 BLOCKS = " ▁▂▃▄▅▆▇█"
 
