@@ -40,14 +40,13 @@ def render_table(result: Result, *, colour: bool = False, unicode: bool = True) 
             )
         m = target.memory
         if m is not None:
-            peak = (
-                format_size(m.peak_rss_bytes)
-                if m.peak_rss_bytes is not None
-                else f"≤ {format_size(m.peak_rss_at_most_bytes)} (too short to sample)"
-            )
+            peak = format_size(m.peak_rss_bytes) if m.peak_rss_bytes is not None else "not measured"
             steady = f"steady {format_size(m.steady_rss_bytes)}, " if m.steady_rss_bytes is not None else ""
             count = f"{m.processes_seen} process{'es' if m.processes_seen != 1 else ''}"
-            parts.append(f"RSS {steady}peak {peak} (tree of {count}, sampler CPU {format_duration(m.sampler_cpu_s)})")
+            cost = f"sampler CPU {format_duration(m.sampler_cpu_s)}"
+            if m.samples:
+                cost += f", {format_duration(m.sampler_cpu_s / m.samples)} a sample"
+            parts.append(f"RSS {steady}peak {peak} (tree of {count}, {cost})")
         lines.append(" · ".join(parts))
     for subject in [*result.artifacts, *result.images, *result.kernels]:
         if getattr(subject, "error", None):
