@@ -80,7 +80,7 @@ def holders(inodes: set[int], pids: list[int] | None = None) -> list[int]:
     links = {f"socket:[{inode}]" for inode in inodes}
     if pids is None:
         pids = [int(name) for name in os.listdir("/proc") if name.isdigit()]
-    return [pid for pid in pids if pid != os.getpid() and _holds(pid, links)]
+    return [pid for pid in pids if _holds(pid, links)]
 
 
 def describe_holder(port: int) -> str:
