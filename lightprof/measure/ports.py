@@ -11,7 +11,6 @@ connect test before the spawn is made).
 from __future__ import annotations
 
 import contextlib
-import ipaddress
 import os
 import socket
 
@@ -23,6 +22,8 @@ _LISTEN = "0A"
 def is_loopback(host: str) -> bool:
     if host == "localhost":
         return True
+    import ipaddress  # only for a host that is not the usual name
+
     try:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:

@@ -39,7 +39,7 @@ _PR_SET_CHILD_SUBREAPER = 36
 _MAXRSS_UNIT = 1 if sys.platform == "darwin" else 1024
 _DEFAULT_SIGNALS = tuple(getattr(signal, name) for name in ("SIGPIPE", "SIGXFSZ") if hasattr(signal, name))
 _subreaper_lock = threading.Lock()
-_subreaper: bool | None = None  # None: not tried yet
+_subreaper_holders = 0  # Spawners alive: lightprof is a subreaper only while it measures
 
 
 def _set_subreaper(on: bool) -> bool:
@@ -51,19 +51,32 @@ def _set_subreaper(on: bool) -> bool:
 
 
 def become_subreaper() -> bool:
-    """Adopt orphaned descendants (Linux only) so that escaped grandchildren can be reaped."""
-    global _subreaper
+    """Adopt orphaned descendants (Linux only) so that escaped grandchildren can be reaped.
+
+    Held until `release_subreaper`: a process that stays a subreaper after measuring would adopt,
+    and never reap, the orphans of whatever else it runs (another lightprof's watchdog, say).
+    """
+    global _subreaper_holders
     with _subreaper_lock:
-        if _subreaper is None:
-            _subreaper = _set_subreaper(True)
-        return _subreaper
+        if _set_subreaper(True):
+            _subreaper_holders += 1
+            return True
+        return False
+
+
+def release_subreaper() -> None:
+    global _subreaper_holders
+    with _subreaper_lock:
+        _subreaper_holders = max(0, _subreaper_holders - 1)
+        if _subreaper_holders == 0:
+            _set_subreaper(False)
 
 
 @contextlib.contextmanager
 def paused_subreaper() -> Iterator[None]:
     """Orphans made inside go to init, not to lightprof (for a helper that must outlive it)."""
     with _subreaper_lock:
-        paused = bool(_subreaper) and _set_subreaper(False)
+        paused = _subreaper_holders > 0 and _set_subreaper(False)
         try:
             yield
         finally:
@@ -208,7 +221,6 @@ class Spawner:
         # The watchdog starts (once) before lightprof becomes a subreaper, so it is not adopted.
         self.env = {**os.environ, **env, **watchdog.marker()}
         self.capture_output = capture_output
-        self.forkable = become_subreaper() and os.path.isfile("/proc/self/stat") and os.access("/bin/sh", os.X_OK)
         self._devnull = os.open(os.devnull, os.O_RDWR)
         self.supervisor = RunSupervisor()
         self._use_popen = os.path.realpath(cwd) != os.path.realpath(os.getcwd())
@@ -217,6 +229,8 @@ class Spawner:
             (os.POSIX_SPAWN_DUP2, self._devnull, 1),
             (os.POSIX_SPAWN_DUP2, self.supervisor.write_fd, 2),
         ]
+        self._subreaper = become_subreaper()  # last: close() gives it back
+        self.forkable = self._subreaper and os.path.isfile("/proc/self/stat") and os.access("/bin/sh", os.X_OK)
 
     def prepare(self) -> None:
         """Reset per-run state; called before the timed window opens."""
@@ -339,6 +353,9 @@ class Spawner:
         with contextlib.suppress(OSError):
             os.close(self._devnull)
         self.supervisor.close()
+        if self._subreaper:
+            self._subreaper = False
+            release_subreaper()
 
 
 def _high_pipe() -> tuple[int, int]:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import secrets
 import select
 import sys
 import threading
@@ -33,7 +32,7 @@ def marker(start: bool = True) -> dict[str, str]:
     global _token
     with _lock:
         if _token is None:
-            _token = f"{os.getpid()}-{secrets.token_hex(8)}"
+            _token = f"{os.getpid()}-{os.urandom(8).hex()}"
             if start:
                 _start(_token)
     return {MARKER: _token}
