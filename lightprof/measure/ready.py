@@ -58,7 +58,7 @@ class HttpProbe:
         self.port = parts.port or 80
         path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         self.request = (
-            f"GET {path} HTTP/1.1\r\nHost: {parts.netloc}\r\nUser-Agent: lightprof\r\n"
+            f"GET {path} HTTP/1.1\r\nHost: {parts.netloc.rsplit('@', 1)[-1]}\r\nUser-Agent: lightprof\r\n"
             "Accept: */*\r\nConnection: close\r\n\r\n"
         ).encode("ascii", "replace")
         self.last_status: int | None = None
@@ -133,10 +133,21 @@ def probed_address(probe: PortProbe | HttpProbe | None) -> tuple[str, int] | Non
     return probe.host, probe.port
 
 
-def busy_port(probe: PortProbe | HttpProbe | None) -> str | None:
-    """The sentence to stop on when the probe's loopback port is taken before the target starts."""
+def busy_port(probe: PortProbe | HttpProbe | None, settle_s: float = 1.0) -> str | None:
+    """The sentence to stop on when the probe's loopback port is taken before the target starts.
+
+    A port still answering is asked again for up to `settle_s`: the previous run's server was
+    killed an instant ago and may not have closed its socket yet; a squatter stays.
+    """
     address = probed_address(probe)
     if address is None or not ports.answers(*address):
+        return None
+    deadline = time.monotonic() + settle_s
+    while ports.answers(*address):
+        if time.monotonic() >= deadline:
+            break
+        time.sleep(0.02)
+    else:
         return None
     host, port = address
     return (
