@@ -299,3 +299,29 @@ def watchdogs() -> list[int]:
             if any(part.endswith("_watchdog.py") for part in proc.info["cmdline"] or ()):
                 found.append(proc.pid)
     return found
+
+
+def test_sigterm_during_a_long_exit_run_stops_it_at_once(tmp_path: Path) -> None:
+    # An exit run waits in a blocking wait4; a signal must still end it (and its target) promptly.
+    script = write(tmp_path / "sleeper.py", "import os, sys, time\nopen(sys.argv[1], 'a').write(f'{os.getpid()}\\n')\n"
+                                            "time.sleep(120)\n")
+    pidfile = tmp_path / "pids"
+    profile = target_profile(tmp_path, ["{python}", str(script), str(pidfile)], runs=1, extra='timeout = "100s"\n')
+    env = {**os.environ, "NO_COLOR": "1"}
+    env.pop("CI", None)
+    lightprof = subprocess.Popen([PY, "-m", "lightprof", "--headless", "-p", str(profile)], cwd=tmp_path, env=env,
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not read_pids(pidfile):
+            assert lightprof.poll() is None and time.monotonic() < deadline, "the target never started"
+            time.sleep(0.02)
+        lightprof.send_signal(signal.SIGTERM)
+        _stdout, stderr = lightprof.communicate(timeout=30)
+    finally:
+        if lightprof.poll() is None:
+            os.killpg(lightprof.pid, signal.SIGKILL)
+            lightprof.wait()
+    assert lightprof.returncode == 130, stderr
+    assert "Traceback" not in stderr
+    assert still_alive(read_pids(pidfile)) == []
