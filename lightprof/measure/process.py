@@ -316,7 +316,9 @@ class Spawner:
             os.waitpid(shell, 0)  # once reaped, its subshell is lightprof's child
             shell = None
             if pid is None:
-                raise SpawnError("the memory run could not be started through /bin/sh (it did not report a pid)")
+                with contextlib.suppress(OSError):
+                    os.killpg(group, signal.SIGKILL)  # a subshell that never reported, if any
+                raise SpawnError("/bin/sh did not report the pid of the target it forked")
             started = time.perf_counter_ns()
             os.write(go_write, b"\n")
         except BaseException:
