@@ -43,7 +43,7 @@ def watch_group(pgid: int) -> None:
     pipe = _pipe
     if pipe is None:
         return
-    with contextlib.suppress(OSError):
+    with contextlib.suppress(OSError):  # includes a full pipe (BlockingIOError): then it is skipped
         os.write(pipe, f"g {pgid}\n".encode())
 
 
@@ -79,6 +79,7 @@ def _start(token: str) -> None:
                 os.waitpid(pid, 0)  # the first copy exits once the detached one runs
         readable, _, _ = select.select([ready_read], [], [], START_TIMEOUT_S)
         if readable and os.read(ready_read, 16).startswith(b"ready"):
+            os.set_blocking(to_write, False)  # a watchdog that stopped reading must not stall a run
             _pipe = to_write
             to_write = -1
     except OSError:
