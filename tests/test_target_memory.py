@@ -194,22 +194,26 @@ def test_memory_run_of_a_server_keeps_cwd_env_readiness_and_hold(tmp_path: Path,
     assert set(lines) == {f"{work.resolve()} marked"}
 
 
+# A parent with three children; each child notes its pid once it is up (and its RSS settled).
 TREE = """
 import subprocess, sys, time
-kids = [subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"]) for _ in range(3)]
+child = "import os, sys, time\\nopen(sys.argv[1], 'a').write(f'{os.getpid()}\\\\n')\\ntime.sleep(30)"
+kids = [subprocess.Popen([sys.executable, "-c", child, sys.argv[1]]) for _ in range(3)]
 time.sleep(30)
 """
 
 
 def test_the_proc_tree_reader_sees_what_psutil_sees(tmp_path: Path) -> None:
     script = write(tmp_path / "tree.py", TREE)
-    parent = subprocess.Popen([sys.executable, str(script)])
+    up = tmp_path / "up"
+    parent = subprocess.Popen([sys.executable, str(script), str(up)])
     kids: list[psutil.Process] = []
     try:
         deadline = time.monotonic() + 20
-        while len(kids := psutil.Process(parent.pid).children()) < 3:
+        while not up.exists() or len(up.read_text().split()) < 3:
             assert time.monotonic() < deadline, "the tree never grew"
             time.sleep(0.02)
+        kids = psutil.Process(parent.pid).children()
         by_proc = _ProcTree().sample(parent.pid, {})
         by_psutil = _PsutilTree().sample(parent.pid, {})
         assert {p.pid for p in by_proc} == {p.pid for p in by_psutil} == {parent.pid, *(k.pid for k in kids)}
