@@ -8,7 +8,7 @@ signals Python ignores (SIGPIPE, SIGXFSZ) to their defaults, as a shell would le
 Exact peak memory (`launch_forked`): at exec Linux folds the old address space's high-water mark
 into the new program's `ru_maxrss`, and a vfork'd child's old address space is lightprof's own,
 so a spawned `python -S -c pass` would read lightprof's size. The memory run is therefore forked
-by /bin/sh (a copy of a ~1 MiB shell) and handed to lightprof, a child subreaper, whose own
+by /bin/sh (a copy of a small shell) and handed to lightprof, a child subreaper, whose own
 `wait4` of the target then reads the target's true peak. See `launch_forked` for how.
 
 What lightprof leaves behind is stopped by `reap` (normal ends, signals it can catch) and by the

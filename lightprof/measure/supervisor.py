@@ -4,15 +4,15 @@ Stderr: every run writes its stderr into one pipe that lives as long as the Spaw
 1 MiB where Linux allows); this thread drains it into a ring of `TAIL_BYTES` on each tick, so a
 target that floods stderr costs neither disk nor memory (an unbounded temporary file grew by
 gigabytes), and only a failed run reads the tail. It does not wake for every write: a wake-up
-per run would cost a run that writes some stderr ~10 µs (bench/bench_coldstart.py shows such a
-target). A target that fills half the pipe within a tick is drained as it writes from then on,
-so a flood is not held back.
+inside a run that writes some stderr slows that run (bench/bench_coldstart.py times such a target
+against hyperfine, whose targets write to /dev/null). A target that fills half the pipe within a
+tick is drained as it writes from then on, so a flood is not held back.
 
 Deadlines: a run that waits for its target to exit blocks in wait4 with nothing else in the timed
-window, exactly as `hyperfine -N` does (a pidfd and a select there cost ~2% on `true`, measured
-with bench/bench_coldstart.py). This thread ends such a wait when the run's time is up or it is
-cancelled: SIGTERM to the target's group, SIGKILL after the grace period. It also records long
-runs with the watchdog, so a short timed run never pays for that write.
+window, exactly as `hyperfine -N` does (a pidfd and a select there made `true` measurably slower
+than hyperfine in bench/bench_coldstart.py). This thread ends such a wait when the run's time is
+up or it is cancelled: SIGTERM to the target's group, SIGKILL after the grace period. It also
+records long runs with the watchdog, so a short timed run never pays for that write.
 """
 
 from __future__ import annotations
