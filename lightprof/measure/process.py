@@ -9,7 +9,7 @@ Exact peak memory (`launch_forked`): at exec Linux folds the old address space's
 into the new program's `ru_maxrss`, and a vfork'd child's old address space is lightprof's own,
 so a spawned `python -S -c pass` would read lightprof's size. The memory run is therefore forked
 by /bin/sh (a copy of a small shell) and handed to lightprof, a child subreaper, whose own
-`wait4` of the target then reads the target's true peak. See `launch_forked` for how.
+`wait4` of the target then reads the target's true peak: see `lightprof.measure.forked`.
 
 What lightprof leaves behind is stopped by `reap` (normal ends, signals it can catch) and by the
 watchdog (`watchdog`: SIGKILL of lightprof itself).
@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import fcntl
 import os
 import select
 import signal
@@ -37,7 +36,7 @@ from lightprof.measure.supervisor import RunSupervisor
 _PR_SET_CHILD_SUBREAPER = 36
 # Linux reports ru_maxrss in KiB, macOS in bytes.
 _MAXRSS_UNIT = 1 if sys.platform == "darwin" else 1024
-_DEFAULT_SIGNALS = tuple(getattr(signal, name) for name in ("SIGPIPE", "SIGXFSZ") if hasattr(signal, name))
+DEFAULT_SIGNALS = tuple(getattr(signal, name) for name in ("SIGPIPE", "SIGXFSZ") if hasattr(signal, name))
 _subreaper_lock = threading.Lock()
 _subreaper_holders = 0  # Spawners alive: lightprof is a subreaper only while it measures
 
@@ -237,7 +236,7 @@ class Spawner:
         if not self.capture_output:
             self.supervisor.clear()
 
-    def _output(self) -> tuple[int | None, int | None, list[tuple[int, int, int]]]:
+    def output(self) -> tuple[int | None, int | None, list[tuple[int, int, int]]]:
         """(read end, write end, file actions for fds 0-2) of this run's output."""
         if not self.capture_output:
             return None, None, self._actions
@@ -251,7 +250,7 @@ class Spawner:
 
     def launch(self) -> Launched:
         """Start the target in a new session; raise SpawnError when it cannot start at all."""
-        read_fd, write_fd, actions = self._output()
+        read_fd, write_fd, actions = self.output()
         try:
             if self._use_popen:
                 out_fd = self._devnull if write_fd is None else write_fd
@@ -263,11 +262,11 @@ class Spawner:
                 launched = Launched(popen.pid, popen, read_fd)
             else:
                 pid = os.posix_spawnp(self.argv[0], self.argv, self.env, file_actions=actions, setsid=True,
-                                      setsigdef=_DEFAULT_SIGNALS)
+                                      setsigdef=DEFAULT_SIGNALS)
                 launched = Launched(pid, None, read_fd)
         except (OSError, ValueError) as exc:
-            _close(read_fd, write_fd)
-            raise self._spawn_error(exc) from None
+            close_fds(read_fd, write_fd)
+            raise self.spawn_error(exc) from None
         if write_fd is not None:
             os.close(write_fd)
         return launched
@@ -275,64 +274,13 @@ class Spawner:
     def launch_forked(self, timeout: float) -> Launched:
         """Start the target forked by /bin/sh, so that its wait4 reports its own peak RSS.
 
-        Needs `forkable` (Linux: a subreaper, /proc, /bin/sh). The shell runs, in the target's
-        working directory and a new session,
-
-            ( read pid < /proc/self/stat; echo $pid >&4; read go <&5; exec "$@" ) ; :
-
-        The subshell is a *fork* of the shell (its peak starts at the shell's size) and, being in
-        the foreground, keeps default signal dispositions (a background `&` job of a
-        non-interactive shell would ignore SIGINT and SIGQUIT for good). Once it has told its pid,
-        lightprof kills the outer shell, so the subshell is re-parented to lightprof, and only then
-        lets it exec the target: the outer shell can never reap it first. The target keeps the
-        outer shell's process group (`Launched.pgid`). /bin/sh adds PWD to the environment when
-        it is missing (it is unset again here) and drops variables whose names are not shell names.
+        Needs `forkable` (Linux: a subreaper, /proc, /bin/sh); see `lightprof.measure.forked`.
         """
-        unset = "" if "PWD" in self.env else "unset PWD; "
-        script = (
-            'cd -- "$1" || exit 126; shift; '
-            '( read -r pid rest </proc/self/stat; echo "$pid" >&4; read -r go <&5 || exit 125; '
-            f'{unset}exec "$@" 4>&- 5<&- ); :'
-        )
-        read_fd, write_fd, actions = self._output()
-        pid_read, pid_write = _high_pipe()
-        go_read, go_write = _high_pipe()
-        deadline = time.monotonic() + timeout
-        shell = None
-        try:
-            try:
-                shell = os.posix_spawn(
-                    "/bin/sh", ["sh", "-c", script, "sh", self.cwd, *self.argv], self.env,
-                    file_actions=[*actions, (os.POSIX_SPAWN_DUP2, pid_write, 4), (os.POSIX_SPAWN_DUP2, go_read, 5)],
-                    setsid=True, setsigdef=_DEFAULT_SIGNALS,
-                )
-            except (OSError, ValueError) as exc:
-                raise self._spawn_error(exc) from None
-            _close(pid_write, go_read)
-            pid_write = go_read = None
-            pid = _read_pid(pid_read, deadline)
-            group = shell  # the shell led a new session and group: the target stays in it
-            os.kill(shell, signal.SIGKILL)
-            os.waitpid(shell, 0)  # once reaped, its subshell is lightprof's child
-            shell = None
-            if pid is None:
-                with contextlib.suppress(OSError):
-                    os.killpg(group, signal.SIGKILL)  # a subshell that never reported, if any
-                raise SpawnError("/bin/sh did not report the pid of the target it forked")
-            started = time.perf_counter_ns()
-            os.write(go_write, b"\n")
-        except BaseException:
-            if shell is not None:
-                with contextlib.suppress(OSError):
-                    os.killpg(shell, signal.SIGKILL)
-                    os.waitpid(shell, 0)
-            _close(read_fd)
-            raise
-        finally:
-            _close(write_fd, pid_read, pid_write, go_read, go_write)
-        return Launched(pid, None, read_fd, pgid=group, started_ns=started)
+        from lightprof.measure.forked import launch_forked
 
-    def _spawn_error(self, exc: BaseException) -> SpawnError:
+        return launch_forked(self, timeout)
+
+    def spawn_error(self, exc: BaseException) -> SpawnError:
         program = self.argv[0]
         if isinstance(exc, ValueError):
             return SpawnError(f"cannot start {program!r}: {exc}")
@@ -360,32 +308,7 @@ class Spawner:
             release_subreaper()
 
 
-def _high_pipe() -> tuple[int, int]:
-    """A pipe numbered above 9 (close-on-exec), so dup2 onto fds 4 and 5 cannot clobber it."""
-    ends = os.pipe()
-    try:
-        return tuple(fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 10) for fd in ends)  # type: ignore[return-value]
-    finally:
-        _close(*ends)
-
-
-def _read_pid(fd: int, deadline: float) -> int | None:
-    data = b""
-    while not data.endswith(b"\n"):
-        left = deadline - time.monotonic()
-        if left <= 0 or not select.select([fd], [], [], left)[0]:
-            return None
-        chunk = os.read(fd, 32)
-        if not chunk:
-            return None
-        data += chunk
-    try:
-        return int(data)
-    except ValueError:
-        return None
-
-
-def _close(*fds: int | None) -> None:
+def close_fds(*fds: int | None) -> None:
     for fd in fds:
         if fd is not None:
             with contextlib.suppress(OSError):
