@@ -10,6 +10,7 @@ import contextlib
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import tempfile
 import time
@@ -210,16 +211,17 @@ def test_nul_bytes_and_bad_variable_names_reaching_the_engine_are_sentences(tmp_
         assert result.runs == []
 
 
-# A server (Python http.server) that forks one child and starts another that calls setsid, and
-# records all three pids with their start times: the tree a SIGKILLed lightprof must not leak.
+# A server (Python http.server) that forks one child, starts another that calls setsid and a third
+# with an empty environment, and records all four pids: the tree a SIGKILLed lightprof must not leak.
 SERVER_TREE = """
 import http.server, os, subprocess, sys
 port, pidfile = int(sys.argv[1]), sys.argv[2]
 sleeper = "import time; time.sleep(300)"
 child = subprocess.Popen([sys.executable, "-c", sleeper])
 escapee = subprocess.Popen([sys.executable, "-c", "import os; os.setsid(); " + sleeper])
+scrubbed = subprocess.Popen([sys.executable, "-c", sleeper], env={})
 with open(pidfile, "a") as f:
-    f.write(f"{os.getpid()} {child.pid} {escapee.pid}\\n")
+    f.write(f"{os.getpid()} {child.pid} {escapee.pid} {scrubbed.pid}\\n")
 http.server.ThreadingHTTPServer(("127.0.0.1", port), http.server.SimpleHTTPRequestHandler).serve_forever()
 """
 
@@ -228,9 +230,10 @@ def test_sigkill_of_lightprof_leaves_nothing_of_the_target_tree(tmp_path: Path) 
     port = free_port()
     script = write(tmp_path / "server_tree.py", SERVER_TREE)
     pidfile = tmp_path / "pids"
+    # One timed run, then the memory run holds its server tree for 30 s: lightprof is killed then.
     profile = target_profile(
         tmp_path, ["{python}", str(script), str(port), str(pidfile)],
-        ready=f'{{ http = "http://127.0.0.1:{port}/" }}', runs=50, extra='hold = "1s"\n',
+        ready=f'{{ http = "http://127.0.0.1:{port}/" }}', runs=1, extra='hold = "30s"\ntimeout = "60s"\n',
     )
     env = {**os.environ, "NO_COLOR": "1"}
     env.pop("CI", None)
@@ -239,14 +242,14 @@ def test_sigkill_of_lightprof_leaves_nothing_of_the_target_tree(tmp_path: Path) 
     seen: dict[int, float] = {}
     try:
         deadline = time.monotonic() + 60
-        while len(read_pids(pidfile)) < 6:  # two runs' trees, so it is mid-measurement
+        while len(pidfile.read_text().splitlines() if pidfile.exists() else []) < 2:
             assert lightprof.poll() is None, "lightprof ended before it was killed"
-            assert time.monotonic() < deadline, "the server tree never started"
+            assert time.monotonic() < deadline, "the memory run's server tree never started"
             time.sleep(0.02)
-        time.sleep(0.2)
-        for pid in read_pids(pidfile):
-            with contextlib.suppress(psutil.Error):
-                seen[pid] = psutil.Process(pid).create_time()
+        held = [int(word) for word in pidfile.read_text().splitlines()[1].split()]
+        wait_answering(port, deadline)
+        for pid in held:
+            seen[pid] = psutil.Process(pid).create_time()  # all four alive, mid-hold
         lightprof.send_signal(signal.SIGKILL)
         lightprof.wait()
         left = still_alive_same(seen, within=5.0)
@@ -259,6 +262,14 @@ def test_sigkill_of_lightprof_leaves_nothing_of_the_target_tree(tmp_path: Path) 
             with contextlib.suppress(psutil.Error):
                 if pid in seen and psutil.Process(pid).create_time() == seen[pid]:
                     psutil.Process(pid).kill()
+
+
+def wait_answering(port: int, deadline: float) -> None:
+    while True:
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return
+        assert time.monotonic() < deadline, "the held server never answered"
+        time.sleep(0.02)
 
 
 def still_alive_same(seen: dict[int, float], within: float) -> list[int]:

@@ -4,11 +4,12 @@ Run as a script (`python -I -S _watchdog.py TOKEN`, standard library only, so it
 10 ms). It detaches at once (forks; the first process exits, so it is nobody's child to reap and
 leads its own session, out of reach of the terminal's and the job's signals), says "ready" on its
 stdout, and then blocks reading its stdin: a pipe whose only writer is lightprof. Lines on it
-name process groups to stop ("g PGID"). End of file means lightprof has ended, whichever way.
+name process groups to stop ("g PGID PID": the group and a member that identifies it, read at
+once with its start time). End of file means lightprof has ended, whichever way.
 It then SIGKILLs:
 - every process whose environment holds `LIGHTPROF_WATCH=TOKEN` (each target gets it, and so does
   whatever the target starts unless it clears its environment), and
-- every recorded group whose leader is still the process that was recorded (pid and start time),
+- every recorded group whose recorded member is still the same process (pid and start time),
 and exits. Nothing is found after a normal exit, which stops every target first.
 """
 
@@ -47,12 +48,12 @@ def _marked(entry: bytes) -> list[int]:
     return found
 
 
-def _stop(entry: bytes, groups: dict[int, int | None]) -> None:
+def _stop(entry: bytes, groups: dict[int, tuple[int, int | None]]) -> None:
     for _ in range(SWEEPS):
         victims = _marked(entry)
-        for pgid, ticks in list(groups.items()):
-            now = _start_ticks(pgid)
-            if now is None or now != ticks:  # the leader is gone (or the pid is someone else's)
+        for pgid, (member, ticks) in list(groups.items()):
+            now = _start_ticks(member)
+            if now is None or now != ticks:  # the member is gone (or the pid is someone else's)
                 del groups[pgid]
                 continue
             try:
@@ -78,7 +79,7 @@ def main() -> None:
         signal.signal(sig, signal.SIG_IGN)
     os.write(1, b"ready\n")
     os.close(1)
-    groups: dict[int, int | None] = {}
+    groups: dict[int, tuple[int, int | None]] = {}
     pending = b""
     while True:
         try:
@@ -93,9 +94,9 @@ def main() -> None:
         *lines, pending = pending.split(b"\n")
         for line in lines:
             words = line.split()
-            if len(words) == 2 and words[0] == b"g" and words[1].isdigit():
-                pgid = int(words[1])
-                groups[pgid] = _start_ticks(pgid)
+            if len(words) == 3 and words[0] == b"g" and words[1].isdigit() and words[2].isdigit():
+                member = int(words[2])
+                groups[int(words[1])] = (member, _start_ticks(member))
     _stop(entry, groups)
 
 

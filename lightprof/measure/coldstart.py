@@ -134,7 +134,7 @@ def run_once(
             spawner.supervisor.disarm()
         return _not_started(str(exc), warmup=warmup, hold=hold, index=index)
     if blocking:
-        spawner.supervisor.started(launched.pgid)
+        spawner.supervisor.started(launched.pgid, launched.pid)
     if launched.started_ns is not None:
         t0 = launched.started_ns  # the shell that forked it is not the target's start
     if sampled:
@@ -154,6 +154,9 @@ def run_once(
                 ready_ns = end_ns
         else:
             launched.watch()
+            # A server lives on: the watchdog stops its group even if lightprof dies (one small
+            # write; a server's spawn → ready is milliseconds at least).
+            watchdog.watch_group(launched.pgid, launched.pid)
             while True:
                 now = time.perf_counter_ns()
                 elapsed = (now - t0) / 1e9
@@ -175,8 +178,6 @@ def run_once(
                 # Output and exit wake the wait at once; only a probe needs polling.
                 interval = poll_interval(elapsed) if probe is not None else CANCEL_POLL_S
                 _wait(launched, min(interval, spec.timeout - elapsed))
-            if exit_info is None:
-                watchdog.watch_group(launched.pgid)  # a server lives on: stopped even if lightprof dies
             if ready_ns is not None and probe is not None:
                 # After the ready stamp, so these checks never count in the time.
                 error, exit_info, end_ns = _check_answer(probe, launched, ready.describe())

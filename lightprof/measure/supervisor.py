@@ -54,6 +54,7 @@ class RunSupervisor:
         self._grace_s = 0.0
         self._cancel: threading.Event | None = None
         self._pgid: int | None = None
+        self._pid: int | None = None
         self._watched = False
         self._stop_reason: str | None = None
         self._term_ns: int | None = None
@@ -85,8 +86,9 @@ class RunSupervisor:
             self._armed_ns = time.perf_counter_ns()
             self._deadline_ns = deadline_ns
 
-    def started(self, pgid: int) -> None:
-        """The armed run's target now runs as group `pgid` (one attribute store: timed window)."""
+    def started(self, pgid: int, pid: int | None = None) -> None:
+        """The armed run's target `pid` now runs in group `pgid` (attribute stores: timed window)."""
+        self._pid = pid
         self._pgid = pgid
 
     def disarm(self) -> str | None:
@@ -140,7 +142,7 @@ class RunSupervisor:
         assert pgid is not None and self._deadline_ns is not None
         if not self._watched and now - self._armed_ns >= WATCH_AFTER_NS:
             self._watched = True
-            watchdog.watch_group(pgid)
+            watchdog.watch_group(pgid, self._pid)
         if self._term_ns is None:
             cancelled = self._cancel is not None and self._cancel.is_set()
             if cancelled or now >= self._deadline_ns:

@@ -38,13 +38,14 @@ def marker(start: bool = True) -> dict[str, str]:
     return {MARKER: _token}
 
 
-def watch_group(pgid: int) -> None:
-    """Have the watchdog stop group `pgid` should lightprof die while it runs."""
+def watch_group(pgid: int, member: int | None = None) -> None:
+    """Have the watchdog stop group `pgid` should lightprof die while `member` (its leader by
+    default) still runs."""
     pipe = _pipe
     if pipe is None:
         return
     with contextlib.suppress(OSError):  # includes a full pipe (BlockingIOError): then it is skipped
-        os.write(pipe, f"g {pgid}\n".encode())
+        os.write(pipe, f"g {pgid} {pgid if member is None else member}\n".encode())
 
 
 def running() -> bool:
