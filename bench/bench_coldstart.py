@@ -27,6 +27,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+ROUND_S = 0.25  # the measured time a round of one tool aims at
+
 
 def commands() -> dict[str, list[str]]:
     found = {"true": [shutil.which("true") or "true"]}
@@ -73,7 +75,8 @@ def lightprof_times(argv: list[str], runs: int, warmup: int) -> list[float]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--runs", type=int, default=50, help="runs per round for `true` (others: 1/10)")
+    parser.add_argument("--runs", type=int, default=50,
+                        help=f"runs per round at most (fewer for slower commands: rounds of ~{ROUND_S} s)")
     parser.add_argument("--rounds", type=int, default=60)
     parser.add_argument("--warmup", type=int, default=1)
     args = parser.parse_args()
@@ -85,11 +88,12 @@ def main() -> int:
     worst = 0.0
     order = random.Random(1)
     for label, argv in {**commands(), **SHOWN_ONLY}.items():
-        # A sub-millisecond command needs many runs for a stable median; slower ones fewer.
-        runs = args.runs if label in ("true", *SHOWN_ONLY) else max(3, args.runs // 10)
         # One round of each, not counted: first runs pay for page faults and cold caches.
-        hyperfine_times(argv, runs, args.warmup)
-        lightprof_times(argv, runs, args.warmup)
+        first = hyperfine_times(argv, 5, args.warmup)
+        lightprof_times(argv, 5, args.warmup)
+        # Rounds of about the same length (ROUND_S) for every command, at most --runs runs: a
+        # round of five 10 ms runs is over before a burst of the neighbours' load is.
+        runs = max(5, min(args.runs, int(ROUND_S / statistics.median(first))))
         hyper: list[float] = []
         light: list[float] = []
         ratios = []
