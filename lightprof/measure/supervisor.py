@@ -22,6 +22,8 @@ import fcntl
 import os
 import select
 import signal
+import struct
+import termios
 import threading
 import time
 
@@ -66,8 +68,16 @@ class RunSupervisor:
     def clear(self) -> None:
         """Forget the last run's stderr (before the next run's timed window)."""
         with self._lock:
-            self._drain_locked()
-            self._tail.clear()
+            if self._tail or self._waiting():
+                self._drain_locked()
+                self._tail.clear()
+
+    def _waiting(self) -> int:
+        """Bytes in the pipe (one ioctl; a read that finds nothing costs an exception too)."""
+        try:
+            return struct.unpack("i", fcntl.ioctl(self.read_fd, termios.FIONREAD, b"\0\0\0\0"))[0]
+        except OSError:
+            return 1  # cannot tell: read it
 
     def tail(self) -> bytes:
         with self._lock:
