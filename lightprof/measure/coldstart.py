@@ -31,6 +31,9 @@ from lightprof.units import format_duration
 CANCEL_POLL_S = 0.05
 
 
+_UNSAMPLED = RunMemory()  # what an unsampled run saw: nothing (shared, never written to)
+
+
 @dataclass
 class Outcome:
     run: Run
@@ -96,24 +99,26 @@ def run_once(
     → ready time then excludes the shell's start.
     """
     ready = spec.ready
-    probe = make_probe(ready)
-    watch = OutputWatch(ready.pattern) if ready.kind == "stdout" and ready.pattern else None
-    taken = busy_port(probe)
-    if taken is not None:
-        return _not_started(taken, warmup=warmup, hold=hold, index=index)
-    timeout_ns = int(spec.timeout * 1e9)
-    forked = exact_peak and spawner.forkable
     blocking = ready.kind == "exit"
+    probe = None if blocking else make_probe(ready)
+    watch = OutputWatch(ready.pattern) if ready.kind == "stdout" and ready.pattern else None
+    if probe is not None and (taken := busy_port(probe)) is not None:
+        return _not_started(taken, warmup=warmup, hold=hold, index=index)
+    forked = exact_peak and spawner.forkable
     error: str | None = None
     ready_ns: int | None = None
     end_ns: int | None = None
     exit_info: Exit | None = None
-    memory = RunMemory()
+    # Work between two timed runs slows the next spawn (bench/bench_coldstart.py): an unsampled
+    # run shares one empty record instead of building its own.
+    memory = _UNSAMPLED
 
-    spawner.prepare()
     wall_start = time.time()
     if blocking:
-        spawner.supervisor.arm(time.perf_counter_ns() + timeout_ns, spec.grace, cancel)
+        spawner.supervisor.arm(time.perf_counter_ns() + int(spec.timeout * 1e9), spec.grace, cancel,
+                               clear=not spawner.capture_output)
+    else:
+        spawner.prepare()
     # No garbage collection inside the timed window (as timeit does): a pass costs ~100 µs.
     gc_was_enabled = gc.isenabled()
     gc.disable()
@@ -218,6 +223,7 @@ def run_once(
     # A forked target's wait4 is its own peak (and its waited-for children's, each alone);
     # otherwise ru_maxrss holds lightprof's own size (vfork) and says nothing about the target.
     exact = exit_info.maxrss_bytes if forked else 0
+    peak = max(memory.peak, exact) if sampled else exact
     # Only a failed run shows its output: a passing one costs no read of it.
     tail = None
     if error:
@@ -228,7 +234,7 @@ def run_once(
         wall_s=(end_ns - t0) / 1e9,
         user_s=exit_info.user_s,
         sys_s=exit_info.sys_s,
-        peak_rss_bytes=max(memory.peak, exact),
+        peak_rss_bytes=peak,
         exit_code=exit_info.code,
         error=error,
         stderr_tail=tail,

@@ -22,8 +22,6 @@ import fcntl
 import os
 import select
 import signal
-import struct
-import termios
 import threading
 import time
 
@@ -46,6 +44,8 @@ class RunSupervisor:
         with contextlib.suppress(OSError):
             self.capacity = fcntl.fcntl(self.write_fd, getattr(fcntl, "F_SETPIPE_SZ", _F_SETPIPE_SZ), PIPE_BYTES)
         self._flooding = False  # once a tick found the pipe half full: drain as it is written
+        self._pending = select.poll()
+        self._pending.register(self.read_fd, select.POLLIN)
         self._tail = bytearray()
         self._lock = threading.Lock()
         self._closed = False
@@ -68,25 +68,28 @@ class RunSupervisor:
     def clear(self) -> None:
         """Forget the last run's stderr (before the next run's timed window)."""
         with self._lock:
-            if self._tail or self._waiting():
-                self._drain_locked()
-                self._tail.clear()
+            self._clear_locked()
 
-    def _waiting(self) -> int:
-        """Bytes in the pipe (one ioctl; a read that finds nothing costs an exception too)."""
-        try:
-            return struct.unpack("i", fcntl.ioctl(self.read_fd, termios.FIONREAD, b"\0\0\0\0"))[0]
-        except OSError:
-            return 1  # cannot tell: read it
+    def _clear_locked(self) -> None:
+        # One poll finds the pipe empty in the usual case (a read that finds nothing costs an
+        # exception on top of the syscall, and all of it lands between two timed runs).
+        if self._tail or self._pending.poll(0):
+            self._drain_locked()
+            self._tail.clear()
 
     def tail(self) -> bytes:
         with self._lock:
             self._drain_locked()
             return bytes(self._tail)
 
-    def arm(self, deadline_ns: int, grace_s: float, cancel: threading.Event) -> None:
-        """Watch the next run: it must end by `deadline_ns` (perf_counter_ns) unless cancelled."""
+    def arm(self, deadline_ns: int, grace_s: float, cancel: threading.Event, *, clear: bool = False) -> None:
+        """Watch the next run: it must end by `deadline_ns` (perf_counter_ns) unless cancelled.
+
+        With `clear`, forget the last run's stderr too (what `clear()` does, under the same lock).
+        """
         with self._lock:
+            if clear:
+                self._clear_locked()
             self._pgid = None
             self._watched = False
             self._stop_reason = None
