@@ -3,7 +3,7 @@
 At exec Linux folds the old address space's high-water mark into the new program's `ru_maxrss`;
 a child that lightprof vforks (posix_spawn) has lightprof's own address space until exec, so its
 figure would start at lightprof's size. A *fork* of a shell starts at the shell's size instead.
-The shell runs, in the target's working directory and a new session,
+The shell runs, in the target's working directory and a new process group,
 
     ( read pid < /proc/self/stat; echo $pid >&4; read go <&5; exec "$@" ) ; :
 
@@ -51,14 +51,14 @@ def launch_forked(spawner: Spawner, timeout: float) -> Launched:
             shell = os.posix_spawn(
                 "/bin/sh", ["sh", "-c", script, "sh", spawner.cwd, *spawner.argv], spawner.env,
                 file_actions=[*actions, (os.POSIX_SPAWN_DUP2, pid_write, 4), (os.POSIX_SPAWN_DUP2, go_read, 5)],
-                setsid=True, setsigdef=DEFAULT_SIGNALS,
+                setpgroup=0, setsigdef=DEFAULT_SIGNALS,
             )
         except (OSError, ValueError) as exc:
             raise spawner.spawn_error(exc) from None
         close_fds(pid_write, go_read)
         pid_write = go_read = None
         pid = _read_pid(pid_read, deadline)
-        group = shell  # the shell led a new session and group: the target stays in it
+        group = shell  # the shell led a new process group: the target stays in it
         os.kill(shell, signal.SIGKILL)
         os.waitpid(shell, 0)  # once reaped, its subshell is lightprof's child
         shell = None

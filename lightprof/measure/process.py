@@ -1,9 +1,14 @@
-"""Launching a target in its own session, with nothing of lightprof's inside the timed window.
+"""Launching a target in its own process group, with nothing of lightprof's inside the timed window.
 
 Timing fidelity: a list command is started with `os.posix_spawnp` (vfork+exec in glibc), the same
 path hyperfine's `-N` takes. `subprocess.Popen` is used only when the target needs another
 working directory (posix_spawn cannot chdir), at a cost of ~40 µs per launch. Both reset the
 signals Python ignores (SIGPIPE, SIGXFSZ) to their defaults, as a shell would leave them.
+
+The target leads a new process group (one `killpg` reaches what it forks), not a new session:
+with the scheduler's autogroups (Linux's default) every `setsid` creates and later frees a
+scheduling group, which made each run of `true` measurably slower than `hyperfine -N`, whose
+targets stay in its own session (bench/bench_coldstart.py).
 
 Exact peak memory (`launch_forked`): at exec Linux folds the old address space's high-water mark
 into the new program's `ru_maxrss`, and a vfork'd child's old address space is lightprof's own,
@@ -37,6 +42,8 @@ _PR_SET_CHILD_SUBREAPER = 36
 # Linux reports ru_maxrss in KiB, macOS in bytes.
 _MAXRSS_UNIT = 1 if sys.platform == "darwin" else 1024
 DEFAULT_SIGNALS = tuple(getattr(signal, name) for name in ("SIGPIPE", "SIGXFSZ") if hasattr(signal, name))
+# Popen's way to a new process group (Python 3.11); 3.10 can only start a new session.
+NEW_GROUP: dict[str, object] = {"process_group": 0} if sys.version_info >= (3, 11) else {"start_new_session": True}
 _subreaper_lock = threading.Lock()
 _subreaper_holders = 0  # Spawners alive: lightprof is a subreaper only while it measures
 
@@ -250,7 +257,7 @@ class Spawner:
         ]
 
     def launch(self) -> Launched:
-        """Start the target in a new session; raise SpawnError when it cannot start at all."""
+        """Start the target in a new process group; raise SpawnError when it cannot start at all."""
         read_fd, write_fd, actions = self.output()
         try:
             if self._use_popen:
@@ -258,11 +265,11 @@ class Spawner:
                 err_fd = self.supervisor.write_fd if write_fd is None else write_fd
                 popen = subprocess.Popen(
                     self.argv, cwd=self.cwd, env=self.env, stdin=self._devnull, stdout=out_fd,
-                    stderr=err_fd, start_new_session=True, close_fds=True,
+                    stderr=err_fd, close_fds=True, **NEW_GROUP,
                 )
                 launched = Launched(popen.pid, popen, read_fd)
             else:
-                pid = os.posix_spawnp(self.argv[0], self.argv, self.env, file_actions=actions, setsid=True,
+                pid = os.posix_spawnp(self.argv[0], self.argv, self.env, file_actions=actions, setpgroup=0,
                                       setsigdef=DEFAULT_SIGNALS)
                 launched = Launched(pid, None, read_fd)
         except (OSError, ValueError) as exc:

@@ -1,9 +1,9 @@
 """Stopping a target's whole tree and sweeping up what targets left behind.
 
-The target leads a new session and process group, so one `killpg` reaches what it forks.
-Children that call `setsid` escape the group; lightprof makes itself a child subreaper (Linux),
-so such orphans become its own children instead of init's and a sweep over its descendants
-finds them.
+The target leads a new process group, so one `killpg` reaches what it forks. Children that call
+`setsid` (or `setpgid`) escape the group; lightprof is a child subreaper (Linux) while it
+measures, so such orphans become its own children instead of init's, and a sweep over its
+descendants outside its own process group finds them.
 """
 
 from __future__ import annotations
@@ -47,15 +47,14 @@ def stop_tree(
 
     `seen` maps pids observed in its tree to their create_time, so children that left the group
     (setsid) are killed too, and so are orphans adopted by lightprof that were created after
-    `since` (wall-clock) in a foreign session. Returns the target's own exit, reaped.
+    `since` (wall-clock) outside lightprof's process group. Returns the target's own exit, reaped.
     """
     pgid = launched.pgid
     if launched.exit is not None and not seen:
         # The usual end of a timed run: the target ended by itself and nothing else was seen.
         # Kept to one syscall, since any work between two runs slows the next spawn: while
         # lightprof is a subreaper, a tree with nothing left has left lightprof no child (its
-        # orphans would be lightprof's children, and only its own descendants can be in the
-        # groups of its new session).
+        # orphans would be lightprof's children, and only its own descendants join its group).
         if not launched.orphans_adopted or _has_children():
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(pgid, signal.SIGKILL)  # whatever of its group is left
@@ -108,8 +107,9 @@ def sweep_descendants(
     """SIGKILL and reap what targets left behind; return the pids killed.
 
     Kills: every pid in `extra` still alive with the same create_time; every descendant of
-    lightprof in a foreign session that was created after `since` (a wall-clock time; None means
-    lightprof's own start) or that belongs to group `pgid`.
+    lightprof outside its own process group that was created after `since` (a wall-clock time;
+    None means lightprof's own start) or that belongs to group `pgid`. (Helpers lightprof starts
+    for itself, such as the folder walker, stay in its group.)
     """
     killed: list[int] = []
     for pid, create_time in (extra or {}).items():
@@ -120,7 +120,7 @@ def sweep_descendants(
         # skipped here costs ~1 ms and slows the next spawn by ~0.15 ms (caches it evicts).
         _reap_if_ours(killed)
         return killed
-    own_sid = os.getsid(0)
+    own_group = os.getpgid(0)
     threshold = (_started_at if since is None else since) - _create_time_lag()
     try:
         descendants = psutil.Process(os.getpid()).children(recursive=True)
@@ -128,9 +128,9 @@ def sweep_descendants(
         descendants = []
     for proc in descendants:
         try:
-            sid = os.getsid(proc.pid)
-            in_group = pgid is not None and os.getpgid(proc.pid) == pgid
-            if in_group or (sid != own_sid and proc.create_time() >= threshold - 0.01):
+            group = os.getpgid(proc.pid)
+            in_group = pgid is not None and group == pgid
+            if in_group or (group != own_group and proc.create_time() >= threshold - 0.01):
                 proc.kill()
                 killed.append(proc.pid)
         except (psutil.Error, ProcessLookupError, PermissionError):
@@ -140,6 +140,6 @@ def sweep_descendants(
     with contextlib.suppress(psutil.Error):
         for proc in psutil.Process(os.getpid()).children():
             with contextlib.suppress(psutil.Error):
-                if proc.status() == psutil.STATUS_ZOMBIE and os.getsid(proc.pid) != own_sid:
+                if proc.status() == psutil.STATUS_ZOMBIE and os.getpgid(proc.pid) != own_group:
                     _reap_if_ours([proc.pid])
     return killed
