@@ -6,9 +6,9 @@ working directory (posix_spawn cannot chdir), at a cost of ~40 µs per launch. B
 signals Python ignores (SIGPIPE, SIGXFSZ) to their defaults, as a shell would leave them.
 
 The target leads a new process group (one `killpg` reaches what it forks), not a new session:
-with the scheduler's autogroups (Linux's default) every `setsid` creates and later frees a
-scheduling group, which made each run of `true` measurably slower than `hyperfine -N`, whose
-targets stay in its own session (bench/bench_coldstart.py).
+with the scheduler's autogroups (Linux's default) every `setsid` also creates, and at exit frees,
+a scheduling group inside the timed window, work that `hyperfine -N`'s targets (which stay in its
+session) do not do.
 
 Exact peak memory (`launch_forked`): at exec Linux folds the old address space's high-water mark
 into the new program's `ru_maxrss`, and a vfork'd child's old address space is lightprof's own,
