@@ -42,11 +42,13 @@ def render_table(result: Result, *, colour: bool = False, unicode: bool = True) 
         if m is not None:
             peak = format_size(m.peak_rss_bytes) if m.peak_rss_bytes is not None else "not measured"
             steady = f"steady {format_size(m.steady_rss_bytes)}, " if m.steady_rss_bytes is not None else ""
-            count = f"{m.processes_seen} process{'es' if m.processes_seen != 1 else ''}"
-            cost = f"sampler CPU {format_duration(m.sampler_cpu_s)}"
             if m.samples:
-                cost += f", {format_duration(m.sampler_cpu_s / m.samples)} a sample"
-            parts.append(f"RSS {steady}peak {peak} (tree of {count}, {cost})")
+                count = f"{m.processes_seen} process{'es' if m.processes_seen != 1 else ''}"
+                per_sample = format_duration(m.sampler_cpu_s / m.samples)
+                cost = f"sampler CPU {format_duration(m.sampler_cpu_s)}, {per_sample} a sample"
+                parts.append(f"RSS {steady}peak {peak} (tree of {count}, {cost})")
+            else:
+                parts.append(f"RSS peak {peak} (exact; it ended before the first sample)")
         lines.append(" · ".join(parts))
     for subject in [*result.artifacts, *result.images, *result.kernels]:
         if getattr(subject, "error", None):
