@@ -31,9 +31,6 @@ from lightprof.units import format_duration
 CANCEL_POLL_S = 0.05
 
 
-_UNSAMPLED = RunMemory()  # what an unsampled run saw: nothing (shared, never written to)
-
-
 @dataclass
 class Outcome:
     run: Run
@@ -98,9 +95,6 @@ def run_once(
     /bin/sh (see `Spawner.launch_forked`) so that its wait4 reports its own peak RSS; its spawn
     → ready time then excludes the shell's start.
     """
-    if (spec.ready.kind == "exit" and not sampled and not (exact_peak and spawner.forkable)
-            and not spawner.capture_output):
-        return _timed_exit_run(spec, spawner, index=index, warmup=warmup, hold=hold, cancel=cancel)
     ready = spec.ready
     blocking = ready.kind == "exit"
     probe = None if blocking else make_probe(ready)
@@ -112,16 +106,12 @@ def run_once(
     ready_ns: int | None = None
     end_ns: int | None = None
     exit_info: Exit | None = None
-    # Work between two timed runs slows the next spawn (bench/bench_coldstart.py): an unsampled
-    # run shares one empty record instead of building its own.
-    memory = _UNSAMPLED
+    memory = RunMemory()
 
+    spawner.prepare()
     wall_start = time.time()
     if blocking:
-        spawner.supervisor.arm(time.perf_counter_ns() + int(spec.timeout * 1e9), spec.grace, cancel,
-                               clear=not spawner.capture_output)
-    else:
-        spawner.prepare()
+        spawner.supervisor.arm(time.perf_counter_ns() + int(spec.timeout * 1e9), spec.grace, cancel)
     # No garbage collection inside the timed window (as timeit does): a pass costs ~100 µs.
     gc_was_enabled = gc.isenabled()
     gc.disable()
@@ -269,45 +259,3 @@ def _check_answer(
             return problem, None, None
     return None, None, None
 
-
-def _timed_exit_run(spec: TargetSpec, spawner: Spawner, *, index: int, warmup: bool, hold: bool,
-                    cancel: threading.Event) -> Outcome:
-    """The usual timed run of a program that exits: posix_spawn and a blocking wait4, nothing else.
-
-    The same steps as `run_once`, with no branch or object that such a run does not need: the
-    Python work between two runs slows the next spawn (bench/bench_coldstart.py against hyperfine).
-    """
-    supervisor = spawner.supervisor
-    wall_start = time.time()
-    supervisor.arm(time.perf_counter_ns() + int(spec.timeout * 1e9), spec.grace, cancel, clear=True)
-    launched: Launched | None = None
-    gc_was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        t0 = time.perf_counter_ns()
-        launched = spawner.launch()
-        supervisor.started(launched.pgid, launched.pid)
-        exit_info = launched.reap()  # the supervisor ends it on timeout or cancel
-    except SpawnError as exc:
-        return _not_started(str(exc), warmup=warmup, hold=hold, index=index)
-    except BaseException:
-        if launched is not None:  # interrupted (Ctrl-C, SIGTERM) while it ran
-            stop_tree(launched, spec.grace, None, since=wall_start)
-        raise
-    finally:
-        if gc_was_enabled:
-            gc.enable()
-        stopped = supervisor.disarm()
-    stop_tree(launched, 0.0, None, since=wall_start)  # whatever it left running
-    wall_s = (launched.ended_ns - t0) / 1e9
-    error = None
-    if stopped is not None:
-        error = "cancelled" if stopped == "cancelled" else f"timed out after {format_duration(spec.timeout)}"
-    elif exit_info.status != 0:
-        error = exit_info.describe()
-    return Outcome(
-        Run(warmup=warmup, ready_s=None if error else wall_s, wall_s=wall_s, user_s=exit_info.user_s,
-            sys_s=exit_info.sys_s, peak_rss_bytes=0, exit_code=exit_info.code, error=error,
-            stderr_tail=spawner.stderr_tail() if error else None, hold=hold, index=index),
-        _UNSAMPLED,
-    )

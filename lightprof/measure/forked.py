@@ -77,9 +77,7 @@ def launch_forked(spawner: Spawner, timeout: float) -> Launched:
         raise
     finally:
         close_fds(write_fd, pid_read, pid_write, go_read, go_write)
-    launched = Launched(pid, None, read_fd, pgid=group, started_ns=started)
-    launched.orphans_adopted = True  # launch_forked needs lightprof to be a subreaper
-    return launched
+    return Launched(pid, None, read_fd, pgid=group, started_ns=started)
 
 
 def _high_pipe() -> tuple[int, int]:

@@ -130,7 +130,6 @@ class Launched:
         self.popen = popen
         self.output_fd = output_fd  # read end of the stdout+stderr pipe (stdout ready mode)
         self.started_ns = started_ns  # perf_counter_ns when the target itself was let go (forked)
-        self.orphans_adopted = False  # lightprof was a subreaper while it ran
         self.pidfd: int | None = None
         self._pidfd_tried = False
         self.exit: Exit | None = None
@@ -275,7 +274,6 @@ class Spawner:
         except (OSError, ValueError) as exc:
             close_fds(read_fd, write_fd)
             raise self.spawn_error(exc) from None
-        launched.orphans_adopted = self._subreaper
         if write_fd is not None:
             os.close(write_fd)
         return launched

@@ -52,14 +52,11 @@ def stop_tree(
     pgid = launched.pgid
     if launched.exit is not None and not seen:
         # The usual end of a timed run: the target ended by itself and nothing else was seen.
-        # Kept to one syscall, since any work between two runs slows the next spawn: while
-        # lightprof is a subreaper, a tree with nothing left has left lightprof no child (its
-        # orphans would be lightprof's children, and only its own descendants join its group).
-        if not launched.orphans_adopted or _has_children():
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(pgid, signal.SIGKILL)  # whatever of its group is left
-            if _has_children():
-                sweep_descendants(since=since, pgid=pgid)
+        # Kept to two syscalls: the common case needs no walk of lightprof's descendants.
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pgid, signal.SIGKILL)  # whatever of its group is left
+        if _has_children():
+            sweep_descendants(since=since, pgid=pgid)
         launched.close()
         return launched.exit
     if launched.exit is None and not launched.wait_exit(0):

@@ -68,28 +68,19 @@ class RunSupervisor:
     def clear(self) -> None:
         """Forget the last run's stderr (before the next run's timed window)."""
         with self._lock:
-            self._clear_locked()
-
-    def _clear_locked(self) -> None:
-        # One poll finds the pipe empty in the usual case (a read that finds nothing costs an
-        # exception on top of the syscall, and all of it lands between two timed runs).
-        if self._tail or self._pending.poll(0):
-            self._drain_locked()
-            self._tail.clear()
+            # One poll finds the pipe empty in the usual case (a read that finds nothing raises).
+            if self._tail or self._pending.poll(0):
+                self._drain_locked()
+                self._tail.clear()
 
     def tail(self) -> bytes:
         with self._lock:
             self._drain_locked()
             return bytes(self._tail)
 
-    def arm(self, deadline_ns: int, grace_s: float, cancel: threading.Event, *, clear: bool = False) -> None:
-        """Watch the next run: it must end by `deadline_ns` (perf_counter_ns) unless cancelled.
-
-        With `clear`, forget the last run's stderr too (what `clear()` does, under the same lock).
-        """
+    def arm(self, deadline_ns: int, grace_s: float, cancel: threading.Event) -> None:
+        """Watch the next run: it must end by `deadline_ns` (perf_counter_ns) unless cancelled."""
         with self._lock:
-            if clear:
-                self._clear_locked()
             self._pgid = None
             self._watched = False
             self._stop_reason = None
