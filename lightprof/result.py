@@ -42,8 +42,10 @@ class Run:
     index: int = 0
     # The run whose tree RSS was sampled (the last one; not counted in cold-start statistics).
     memory_run: bool = False
-    # ru_maxrss includes lightprof's own RSS at spawn (vfork/exec); readings at or below this
-    # floor are discarded, and a run never sampled has peak_rss_bytes 0 ("at most the floor").
+    # peak_rss_bytes: the memory run's exact peak (its own wait4, forked by /bin/sh) or the
+    # sampled tree peak, whichever is larger; 0 for a run that was neither sampled nor forked.
+    # rss_floor_bytes no longer has a meaning (it was lightprof's own RSS, under which a
+    # vfork'd child's ru_maxrss said nothing) and stays 0; kept for the schema.
     rss_floor_bytes: int = 0
 
 
@@ -90,8 +92,7 @@ class Memory:
     sampler_cpu_s: float = 0.0
     processes_seen: int = 0
     processes: list[ProcessInfo] = field(default_factory=list)
-    # When no run could be sampled and ru_maxrss was below lightprof's own RSS: the peak is known
-    # only to be at most this (the largest floor); peak_rss_bytes is then None.
+    # No longer set (the memory run's peak is exact); kept for the schema and old reports.
     peak_rss_at_most_bytes: int | None = None
 
 

@@ -1,13 +1,23 @@
-"""Launching a target in its own session and making sure nothing it started outlives us.
+"""Launching a target in its own process group, with nothing of lightprof's inside the timed window.
 
 Timing fidelity: a list command is started with `os.posix_spawnp` (vfork+exec in glibc), the same
-path hyperfine's `-N` takes, and its end is observed through a pidfd, so a blocking wait can still
-time out and be cancelled. `subprocess.Popen` is used only when the target needs another working
-directory (posix_spawn cannot chdir), at a cost of ~40 µs per launch.
+path hyperfine's `-N` takes. `subprocess.Popen` is used only when the target needs another
+working directory (posix_spawn cannot chdir), at a cost of ~40 µs per launch. Both reset the
+signals Python ignores (SIGPIPE, SIGXFSZ) to their defaults, as a shell would leave them.
 
-Reaping: the target leads a new session and process group, so one `killpg` reaches what it forks.
-Children that call `setsid` escape the group; lightprof makes itself a child subreaper (Linux), so
-such orphans become its own children instead of init's and a sweep over its descendants finds them.
+The target leads a new process group (one `killpg` reaches what it forks), not a new session:
+with the scheduler's autogroups (Linux's default) every `setsid` also creates, and at exit frees,
+a scheduling group inside the timed window, work that `hyperfine -N`'s targets (which stay in its
+session) do not do.
+
+Exact peak memory (`launch_forked`): at exec Linux folds the old address space's high-water mark
+into the new program's `ru_maxrss`, and a vfork'd child's old address space is lightprof's own,
+so a spawned `python -S -c pass` would read lightprof's size. The memory run is therefore forked
+by /bin/sh (a copy of a small shell) and handed to lightprof, a child subreaper, whose own
+`wait4` of the target then reads the target's true peak: see `lightprof.measure.forked`.
+
+What lightprof leaves behind is stopped by `reap` (normal ends, signals it can catch) and by the
+watchdog (`watchdog`: SIGKILL of lightprof itself).
 """
 
 from __future__ import annotations
@@ -19,36 +29,69 @@ import select
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
-import psutil
+from lightprof.measure import watchdog
+from lightprof.measure.reap import stop_tree, sweep_descendants  # noqa: F401 - the old home of both
+from lightprof.measure.supervisor import RunSupervisor
 
 _PR_SET_CHILD_SUBREAPER = 36
 # Linux reports ru_maxrss in KiB, macOS in bytes.
 _MAXRSS_UNIT = 1 if sys.platform == "darwin" else 1024
-_started_at = time.time()
+DEFAULT_SIGNALS = tuple(getattr(signal, name) for name in ("SIGPIPE", "SIGXFSZ") if hasattr(signal, name))
+# Popen's way to a new process group (Python 3.11); 3.10 can only start a new session.
+NEW_GROUP: dict[str, object] = {"process_group": 0} if sys.version_info >= (3, 11) else {"start_new_session": True}
 _subreaper_lock = threading.Lock()
-_subreaper_done = False
+_subreaper_holders = 0  # Spawners alive: lightprof is a subreaper only while it measures
 
 
-def become_subreaper() -> None:
-    """Adopt orphaned descendants (Linux only) so that escaped grandchildren can be reaped."""
-    global _subreaper_done
+def _set_subreaper(on: bool) -> bool:
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(_PR_SET_CHILD_SUBREAPER, int(on), 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def become_subreaper() -> bool:
+    """Adopt orphaned descendants (Linux only) so that escaped grandchildren can be reaped.
+
+    Held until `release_subreaper`: a process that stays a subreaper after measuring would adopt,
+    and never reap, the orphans of whatever else it runs (another lightprof's watchdog, say).
+    """
+    global _subreaper_holders
     with _subreaper_lock:
-        if _subreaper_done:
-            return
-        _subreaper_done = True
-        with contextlib.suppress(OSError, AttributeError):
-            libc = ctypes.CDLL(None, use_errno=True)
-            libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+        if _set_subreaper(True):
+            _subreaper_holders += 1
+            return True
+        return False
+
+
+def release_subreaper() -> None:
+    global _subreaper_holders
+    with _subreaper_lock:
+        _subreaper_holders = max(0, _subreaper_holders - 1)
+        if _subreaper_holders == 0:
+            _set_subreaper(False)
+
+
+@contextlib.contextmanager
+def paused_subreaper() -> Iterator[None]:
+    """Orphans made inside go to init, not to lightprof (for a helper that must outlive it)."""
+    with _subreaper_lock:
+        paused = _subreaper_holders > 0 and _set_subreaper(False)
+        try:
+            yield
+        finally:
+            if paused:
+                _set_subreaper(True)
 
 
 class SpawnError(Exception):
-    """The program could not be started at all (not found, not executable)."""
+    """The program could not be started at all (not found, not executable, bad working directory)."""
 
 
 @dataclass
@@ -76,22 +119,34 @@ class Exit:
 
 
 class Launched:
-    """One running target: its pid (= process group = session id), pidfd and output capture."""
+    """One running target: its pid, its process group, output capture and (on demand) a pidfd."""
 
-    def __init__(self, pid: int, popen: subprocess.Popen[bytes] | None, output_fd: int | None) -> None:
+    def __init__(
+        self, pid: int, popen: subprocess.Popen[bytes] | None, output_fd: int | None, *,
+        pgid: int | None = None, started_ns: int | None = None,
+    ) -> None:
         self.pid = pid
+        self.pgid = pid if pgid is None else pgid  # the target leads its group unless forked by sh
         self.popen = popen
         self.output_fd = output_fd  # read end of the stdout+stderr pipe (stdout ready mode)
+        self.started_ns = started_ns  # perf_counter_ns when the target itself was let go (forked)
         self.pidfd: int | None = None
-        with contextlib.suppress(OSError, AttributeError):
-            self.pidfd = os.pidfd_open(pid)
+        self._pidfd_tried = False
         self.exit: Exit | None = None
         self.ended_ns = 0  # perf_counter_ns right after wait4 returned
+
+    def watch(self) -> None:
+        """Open a pidfd so that waits can sleep until the process ends (Linux ≥ 5.3)."""
+        if not self._pidfd_tried:
+            self._pidfd_tried = True
+            with contextlib.suppress(OSError, AttributeError):
+                self.pidfd = os.pidfd_open(self.pid)
 
     def wait_exit(self, timeout: float) -> bool:
         """Wait up to `timeout` seconds for the process to end; True when it has (not reaped yet)."""
         if self.exit is not None:
             return True
+        self.watch()
         if self.pidfd is not None:
             readable, _, _ = select.select([self.pidfd], [], [], max(timeout, 0.0))
             return bool(readable)
@@ -121,218 +176,147 @@ class Launched:
         if self.popen is not None:
             self.popen.returncode = os.waitstatus_to_exitcode(status)
 
+    def close_output(self) -> None:
+        """Stop reading the target's output (it closed it: polling it again would spin)."""
+        if self.output_fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(self.output_fd)
+            self.output_fd = None
+
     def close(self) -> None:
-        for fd in (self.pidfd, self.output_fd):
-            if fd is not None:
-                with contextlib.suppress(OSError):
-                    os.close(fd)
-        self.pidfd = self.output_fd = None
+        self.close_output()
+        if self.pidfd is not None:
+            with contextlib.suppress(OSError):
+                os.close(self.pidfd)
+            self.pidfd = None
+
+
+def _bad_text(argv: list[str], cwd: str, env: Mapping[str, str]) -> str | None:
+    """Why the command, working directory or environment cannot be passed to exec, or None."""
+    if any("\0" in arg for arg in argv):
+        return "its command holds a NUL byte"
+    if "\0" in cwd:
+        return "its working directory holds a NUL byte"
+    for key, value in env.items():
+        if not key or "=" in key or "\0" in key:
+            return f"the environment variable name {key!r} is not valid (empty, or holds '=' or a NUL byte)"
+        if "\0" in value:
+            return f"the environment variable {key} holds a NUL byte"
+    return None
 
 
 class Spawner:
     """Starts one target again and again with the least work inside the timed window.
 
-    Everything that does not depend on the run (environment, file actions, stderr file) is
-    prepared once; `launch` is the only call inside the timed window.
+    Everything that does not depend on the run (environment, file actions, the stderr pipe and
+    its supervisor thread, the watchdog) is prepared once; `launch` is the only call inside the
+    timed window.
     """
 
     def __init__(self, argv: list[str], cwd: str, env: Mapping[str, str], *, capture_output: bool) -> None:
         if not argv or not argv[0]:
             raise SpawnError("empty command")
+        reason = _bad_text(argv, cwd, env)
+        if reason is not None:
+            raise SpawnError(f"cannot start {argv[0]!r}: {reason}")
+        if not os.path.isdir(cwd):
+            what = "is not a folder" if os.path.exists(cwd) else "does not exist"
+            raise SpawnError(f"working directory {cwd} {what}")
         self.argv = argv
         self.cwd = cwd
-        self.env = {**os.environ, **env}
+        # The watchdog starts (once) before lightprof becomes a subreaper, so it is not adopted.
+        self.env = {**os.environ, **env, **watchdog.marker()}
         self.capture_output = capture_output
         self._devnull = os.open(os.devnull, os.O_RDWR)
-        # Kept open for the Spawner's lifetime (every run's stderr goes here); close() releases it.
-        self._stderr_file = tempfile.TemporaryFile(prefix="lightprof-stderr-")  # noqa: SIM115
+        self.supervisor = RunSupervisor()
         self._use_popen = os.path.realpath(cwd) != os.path.realpath(os.getcwd())
         self._actions = [
             (os.POSIX_SPAWN_DUP2, self._devnull, 0),
             (os.POSIX_SPAWN_DUP2, self._devnull, 1),
-            (os.POSIX_SPAWN_DUP2, self._stderr_file.fileno(), 2),
+            (os.POSIX_SPAWN_DUP2, self.supervisor.write_fd, 2),
         ]
-        become_subreaper()
+        self._subreaper = become_subreaper()  # last: close() gives it back
+        self.forkable = self._subreaper and os.path.isfile("/proc/self/stat") and os.access("/bin/sh", os.X_OK)
 
     def prepare(self) -> None:
         """Reset per-run state; called before the timed window opens."""
-        # The target shares the file's offset: one fstat tells whether it wrote anything to clear.
-        if not self.capture_output and os.fstat(self._stderr_file.fileno()).st_size:
-            self._stderr_file.seek(0)
-            self._stderr_file.truncate()
+        if not self.capture_output:
+            self.supervisor.clear()
+
+    def output(self) -> tuple[int | None, int | None, list[tuple[int, int, int]]]:
+        """(read end, write end, file actions for fds 0-2) of this run's output."""
+        if not self.capture_output:
+            return None, None, self._actions
+        read_fd, write_fd = os.pipe()
+        os.set_blocking(read_fd, False)
+        return read_fd, write_fd, [
+            (os.POSIX_SPAWN_DUP2, self._devnull, 0),
+            (os.POSIX_SPAWN_DUP2, write_fd, 1),
+            (os.POSIX_SPAWN_DUP2, write_fd, 2),
+        ]
 
     def launch(self) -> Launched:
-        """Start the target in a new session; raise SpawnError when it cannot start at all."""
-        read_fd = write_fd = None
-        if self.capture_output:
-            read_fd, write_fd = os.pipe()
-            os.set_blocking(read_fd, False)
-        out_fd = write_fd if write_fd is not None else self._devnull
-        err_fd = write_fd if write_fd is not None else self._stderr_file.fileno()
+        """Start the target in a new process group; raise SpawnError when it cannot start at all."""
+        read_fd, write_fd, actions = self.output()
         try:
             if self._use_popen:
+                out_fd = self._devnull if write_fd is None else write_fd
+                err_fd = self.supervisor.write_fd if write_fd is None else write_fd
                 popen = subprocess.Popen(
                     self.argv, cwd=self.cwd, env=self.env, stdin=self._devnull, stdout=out_fd,
-                    stderr=err_fd, start_new_session=True, close_fds=True,
+                    stderr=err_fd, close_fds=True, **NEW_GROUP,
                 )
                 launched = Launched(popen.pid, popen, read_fd)
             else:
-                actions = self._actions if write_fd is None else [
-                    (os.POSIX_SPAWN_DUP2, self._devnull, 0),
-                    (os.POSIX_SPAWN_DUP2, out_fd, 1),
-                    (os.POSIX_SPAWN_DUP2, err_fd, 2),
-                ]
-                pid = os.posix_spawnp(self.argv[0], self.argv, self.env, file_actions=actions, setsid=True)
+                pid = os.posix_spawnp(self.argv[0], self.argv, self.env, file_actions=actions, setpgroup=0,
+                                      setsigdef=DEFAULT_SIGNALS)
                 launched = Launched(pid, None, read_fd)
-        except FileNotFoundError:
-            self._close_pair(read_fd, write_fd)
-            raise SpawnError(f"command not found: {self.argv[0]}") from None
-        except PermissionError:
-            self._close_pair(read_fd, write_fd)
-            raise SpawnError(f"permission denied: {self.argv[0]} is not executable") from None
-        except NotADirectoryError:
-            self._close_pair(read_fd, write_fd)
-            raise SpawnError(f"working directory {self.cwd} is not a folder") from None
-        except OSError as exc:
-            self._close_pair(read_fd, write_fd)
-            raise SpawnError(f"cannot start {self.argv[0]}: {exc.strerror}") from None
+        except (OSError, ValueError) as exc:
+            close_fds(read_fd, write_fd)
+            raise self.spawn_error(exc) from None
         if write_fd is not None:
             os.close(write_fd)
         return launched
 
-    @staticmethod
-    def _close_pair(*fds: int | None) -> None:
-        for fd in fds:
-            if fd is not None:
-                os.close(fd)
+    def launch_forked(self, timeout: float) -> Launched:
+        """Start the target forked by /bin/sh, so that its wait4 reports its own peak RSS.
+
+        Needs `forkable` (Linux: a subreaper, /proc, /bin/sh); see `lightprof.measure.forked`.
+        """
+        from lightprof.measure.forked import launch_forked
+
+        return launch_forked(self, timeout)
+
+    def spawn_error(self, exc: BaseException) -> SpawnError:
+        program = self.argv[0]
+        if isinstance(exc, ValueError):
+            return SpawnError(f"cannot start {program!r}: {exc}")
+        if isinstance(exc, FileNotFoundError) and exc.filename == self.cwd:
+            return SpawnError(f"working directory {self.cwd} does not exist")
+        if isinstance(exc, FileNotFoundError):
+            return SpawnError(f"command not found: {program}")
+        if isinstance(exc, PermissionError):
+            return SpawnError(f"permission denied: {program} is not executable")
+        if isinstance(exc, NotADirectoryError):
+            return SpawnError(f"working directory {self.cwd} is not a folder")
+        assert isinstance(exc, OSError)
+        return SpawnError(f"cannot start {program}: {exc.strerror}")
 
     def stderr_tail(self, limit: int = 2000) -> str:
         """The last `limit` bytes the latest run wrote to stderr, as text."""
-        handle = self._stderr_file
-        handle.seek(0, os.SEEK_END)
-        size = handle.tell()
-        handle.seek(max(0, size - limit))
-        return handle.read().decode("utf-8", "replace").strip()
+        return self.supervisor.tail()[-limit:].decode("utf-8", "replace").strip()
 
     def close(self) -> None:
         with contextlib.suppress(OSError):
             os.close(self._devnull)
-        self._stderr_file.close()
+        self.supervisor.close()
+        if self._subreaper:
+            self._subreaper = False
+            release_subreaper()
 
 
-def _kill(pid: int, create_time: float | None, sig: int) -> bool:
-    """Signal pid if it is still the process we saw (create_time guards against PID reuse)."""
-    try:
-        if create_time is not None and psutil.Process(pid).create_time() != create_time:
-            return False
-        os.kill(pid, sig)
-        return True
-    except (ProcessLookupError, psutil.NoSuchProcess, psutil.AccessDenied, PermissionError):
-        return False
-
-
-def _reap_if_ours(pids: Iterable[int]) -> None:
-    for pid in pids:
-        with contextlib.suppress(ChildProcessError, OSError):
-            os.waitpid(pid, os.WNOHANG)
-
-
-def stop_tree(
-    launched: Launched, grace: float, seen: Mapping[int, float] | None = None, *, since: float | None = None
-) -> Exit:
-    """Stop a target and everything it started: SIGTERM to its group, SIGKILL after `grace`.
-
-    `seen` maps pids observed in its tree to their create_time, so children that left the group
-    (setsid) are killed too, and so are orphans adopted by lightprof that were created after
-    `since` (wall-clock) in a foreign session. Returns the target's own exit, reaped.
-    """
-    pgid = launched.pid
-    if launched.exit is not None and not seen:
-        # The usual end of a timed run: the target ended by itself and nothing else was seen.
-        # Kept to three syscalls, since any work between two runs slows the next spawn.
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(pgid, signal.SIGKILL)  # whatever of its group is left
-        if _has_children():
-            sweep_descendants(since=since, pgid=pgid)
-        launched.close()
-        return launched.exit
-    if launched.exit is None and not launched.wait_exit(0):
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(pgid, signal.SIGTERM)
-        launched.wait_exit(grace)
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pgid, signal.SIGKILL)
-    result = launched.reap()
-    sweep_descendants(since=since, extra=seen, pgid=pgid)
-    launched.close()
-    return result
-
-
-def _create_time_lag() -> float:
-    """How far psutil's create_time runs behind time.time() for a process started now.
-
-    On Linux psutil adds ticks since boot to the integer `btime` of /proc/stat, so its clock lags
-    the wall clock by up to a second (measured 0.54 s). Comparing a create_time with a
-    time.time() stamp needs this correction, or processes started just after the stamp look older.
-    """
-    try:
-        with open("/proc/uptime", encoding="ascii") as handle:
-            uptime = float(handle.read().split()[0])
-        return max(0.0, time.time() - (psutil.boot_time() + uptime))
-    except (OSError, ValueError, IndexError, psutil.Error):
-        return 1.0
-
-
-def _has_children() -> bool:
-    """Whether lightprof has a child process, alive or a zombie (one syscall). With none, it has
-    no descendants either: orphans of a target are adopted by lightprof, the subreaper."""
-    try:
-        os.waitid(os.P_ALL, 0, os.WEXITED | os.WNOHANG | os.WNOWAIT)
-    except ChildProcessError:
-        return False
-    except (AttributeError, OSError):  # no waitid (macOS): assume there may be some
-        return True
-    return True
-
-
-def sweep_descendants(
-    *, since: float | None, extra: Mapping[int, float] | None = None, pgid: int | None = None
-) -> list[int]:
-    """SIGKILL and reap what targets left behind; return the pids killed.
-
-    Kills: every pid in `extra` still alive with the same create_time; every descendant of
-    lightprof in a foreign session that was created after `since` (a wall-clock time; None means
-    lightprof's own start) or that belongs to group `pgid`.
-    """
-    killed: list[int] = []
-    for pid, create_time in (extra or {}).items():
-        if _kill(pid, create_time, signal.SIGKILL):
-            killed.append(pid)
-    if not _has_children():
-        # Nothing left anywhere below lightprof: the usual case after a run, and the walk of /proc
-        # skipped here costs ~1 ms and slows the next spawn by ~0.15 ms (caches it evicts).
-        _reap_if_ours(killed)
-        return killed
-    own_sid = os.getsid(0)
-    threshold = (_started_at if since is None else since) - _create_time_lag()
-    try:
-        descendants = psutil.Process(os.getpid()).children(recursive=True)
-    except psutil.Error:
-        descendants = []
-    for proc in descendants:
-        try:
-            sid = os.getsid(proc.pid)
-            in_group = pgid is not None and os.getpgid(proc.pid) == pgid
-            if in_group or (sid != own_sid and proc.create_time() >= threshold - 0.01):
-                proc.kill()
-                killed.append(proc.pid)
-        except (psutil.Error, ProcessLookupError, PermissionError):
-            continue
-    _reap_if_ours(killed)
-    # Zombies of children already killed elsewhere (reparented to us as subreaper).
-    with contextlib.suppress(psutil.Error):
-        for proc in psutil.Process(os.getpid()).children():
-            with contextlib.suppress(psutil.Error):
-                if proc.status() == psutil.STATUS_ZOMBIE and os.getsid(proc.pid) != own_sid:
-                    _reap_if_ours([proc.pid])
-    return killed
+def close_fds(*fds: int | None) -> None:
+    for fd in fds:
+        if fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(fd)

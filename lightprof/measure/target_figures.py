@@ -49,7 +49,6 @@ def target_figures(spec: TargetSpec, result: TargetResult) -> list[Figure]:
                 ci=(low - 1, high - 1), estimate=comparison.ratio_p50 - 1, inconclusive_fails=fails,
             ))
         elif metric == "rss_peak":
-            note = ""
             measured = memory.peak_rss_bytes if memory else None
             if memory is not None and measured is None and memory.peak_rss_at_most_bytes is not None:
                 # Too short-lived to sample, and ru_maxrss is polluted by lightprof's own RSS:

@@ -50,14 +50,15 @@ def render_table(result: Result, *, colour: bool = False, unicode: bool = True) 
             )
         m = target.memory
         if m is not None:
-            peak = (
-                format_size(m.peak_rss_bytes)
-                if m.peak_rss_bytes is not None
-                else f"≤ {format_size(m.peak_rss_at_most_bytes)} (too short to sample)"
-            )
+            peak = format_size(m.peak_rss_bytes) if m.peak_rss_bytes is not None else "not measured"
             steady = f"steady {format_size(m.steady_rss_bytes)}, " if m.steady_rss_bytes is not None else ""
-            count = f"{m.processes_seen} process{'es' if m.processes_seen != 1 else ''}"
-            parts.append(f"RSS {steady}peak {peak} (tree of {count}, sampler CPU {format_duration(m.sampler_cpu_s)})")
+            if m.samples:
+                count = f"{m.processes_seen} process{'es' if m.processes_seen != 1 else ''}"
+                per_sample = format_duration(m.sampler_cpu_s / m.samples)
+                cost = f"sampler CPU {format_duration(m.sampler_cpu_s)}, {per_sample} a sample"
+                parts.append(f"RSS {steady}peak {peak} (tree of {count}, {cost})")
+            else:
+                parts.append(f"RSS peak {peak} (exact; it ended before the first sample)")
         lines.append(" · ".join(parts))
         if (compared := comparison_text(target)) is not None:
             lines.append(f"    {compared}")
