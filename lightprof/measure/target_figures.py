@@ -50,21 +50,8 @@ def target_figures(spec: TargetSpec, result: TargetResult) -> list[Figure]:
             ))
         elif metric == "rss_peak":
             measured = memory.peak_rss_bytes if memory else None
-            if memory is not None and measured is None and memory.peak_rss_at_most_bytes is not None:
-                # Too short-lived to sample, and ru_maxrss is polluted by lightprof's own RSS:
-                # the peak is at most that figure, which settles the budget only if it is below.
-                measured = memory.peak_rss_at_most_bytes
-                note = (
-                    "at most this: the target ends before the first sample "
-                    "and its ru_maxrss includes lightprof's own RSS"
-                )
-                if measured > limit:
-                    measured = None
-                    note = (
-                        "the target ends before the first sample; add hold or a server ready mode to measure its peak"
-                    )
             reference = _base_memory(result, "peak_rss_bytes")
-            figures.append(Figure(spec.name, metric, measured, limit, "bytes", tolerance=spec.tolerance, note=note,
+            figures.append(Figure(spec.name, metric, measured, limit, "bytes", tolerance=spec.tolerance,
                                   reference=reference))
         elif metric == "rss_steady":
             measured = memory.steady_rss_bytes if memory else None
