@@ -240,8 +240,8 @@ def negative_float(value: Any) -> str | None:
 
 
 def baseline_outcome(world: BaselineWorld, case: Case) -> str | None:
-    from lightprof.baseline import BASELINE_VERSION, load_baseline
-    from lightprof.profile import load_profile
+    from lightprof.profile.baseline import BASELINE_VERSION, load_baseline
+    from lightprof.profile.load import load_profile
 
     profile = load_profile(world.folder / "p.toml")
     path = profile.baseline_path()
@@ -303,7 +303,7 @@ def kernel_cases(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[C
 
 def kernel_outcome(folder: Path, case: Case) -> str | None:
     from lightprof.measure.kernels.manifest import load_manifest
-    from lightprof.profile import KernelSpec
+    from lightprof.profile.spec import KernelSpec
 
     spec = KernelSpec(name="k", base_dir=folder, path=case.id)
     return judge_outcome(case, lambda: load_manifest(spec), ["kernel.toml"], lambda manifest: None)
@@ -311,7 +311,7 @@ def kernel_outcome(folder: Path, case: Case) -> str | None:
 
 def test_the_base_kernel_manifest_is_valid(kernel_cases: tuple[Path, list[Case]]) -> None:
     from lightprof.measure.kernels.manifest import load_manifest
-    from lightprof.profile import KernelSpec
+    from lightprof.profile.spec import KernelSpec
 
     folder = kernel_cases[0] / "base"
     shutil.copytree(REPO / "kernels" / "dot_f32", folder)
@@ -422,14 +422,14 @@ def image_cases(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[tu
 
 
 def image_outcome(case: Case, path: Path) -> str | None:
-    from lightprof.measure.images import measure_layout
+    from lightprof.measure.images.image import measure_layout
 
     return judge_outcome(case, lambda: measure_layout(path, f"image '{path.name}'", top=5, estimate=True),
                          [path.name], negative_bytes)
 
 
 def test_the_base_images_are_read(tmp_path: Path) -> None:
-    from lightprof.measure.images import measure_layout
+    from lightprof.measure.images.image import measure_layout
 
     write_oci_layout(tmp_path / "oci", oci_files(LAYERS, "gzip"))
     write_tar(tmp_path / "docker.tar", docker_files())

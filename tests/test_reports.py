@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 from xml.etree import ElementTree as ET
 
+from lightprof.model.result import Machine, ProfileRef, Result
+from lightprof.model.target import Memory, Run, TargetResult
+from lightprof.model.verdict import BudgetRow
 from lightprof.report.github import annotations
 from lightprof.report.junit import render_junit
 from lightprof.report.markdown import render_markdown
 from lightprof.report.table import render_table
-from lightprof.result import BudgetRow, Machine, Memory, ProfileRef, Result, Run, TargetResult
 from lightprof.stats import summarize
 
 

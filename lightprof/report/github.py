@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import os
 
+from lightprof.model.result import Result
 from lightprof.report.format import explain
 from lightprof.report.markdown import render_markdown
-from lightprof.result import Result
 
 
 def _escape(text: str) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from lightprof.model.result import Result
+from lightprof.model.verdict import BudgetRow
 from lightprof.report.format import (
     ASCII_MARK,
     comparison_text,
@@ -11,7 +13,6 @@ from lightprof.report.format import (
     measured_text,
     warnings,
 )
-from lightprof.result import BudgetRow, Result
 from lightprof.units import format_duration, format_size
 
 _ICON = {"pass": "✅", "fail": "❌", "regression": "❌", "inconclusive": "❔", "unmeasured": "⚠️"}

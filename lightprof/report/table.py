@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from lightprof.model.result import Result
 from lightprof.report.format import (
     ASCII_MARK,
     VERDICT_MARK,
@@ -12,7 +13,6 @@ from lightprof.report.format import (
     measured_text,
     warnings,
 )
-from lightprof.result import Result
 from lightprof.units import format_duration, format_size
 
 _COLOURS = {"pass": "32", "fail": "31", "regression": "31", "inconclusive": "33", "unmeasured": "33"}

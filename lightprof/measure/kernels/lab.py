@@ -24,8 +24,8 @@ from lightprof.measure.kernels.engine import ticking, wasmtime_version
 from lightprof.measure.kernels.failure import KernelFailure
 from lightprof.measure.kernels.manifest import load_manifest
 from lightprof.measure.kernels.worker import FallbackWorker
-from lightprof.measure.kernels_model import CorrectnessCheck, KernelResult, KernelSizeRow, SandboxConfig
-from lightprof.profile import KernelSpec
+from lightprof.model.kernels import CorrectnessCheck, KernelResult, KernelSizeRow, SandboxConfig
+from lightprof.profile.spec import KernelSpec
 from lightprof.stats import summarize
 
 EDGE_SIZES = (0, 1, 15, 17, 255, 4099)  # empty, one byte, around one SIMD vector, not /16

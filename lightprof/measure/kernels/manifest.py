@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lightprof.measure.kernels.failure import KernelFailure
-from lightprof.profile import KernelSpec, data_dir
+from lightprof.profile.load import data_dir
+from lightprof.profile.spec import KernelSpec
 from lightprof.safefile import UnsafeInput, read_regular_text
 
 if sys.version_info >= (3, 11):
