@@ -24,7 +24,7 @@ from typing import Any
 
 from lightprof import __version__
 from lightprof.atomicio import atomic_write_text
-from lightprof.errors import ProfileError
+from lightprof.errors import ProfileError, shown
 from lightprof.model.result import BaselineRef, Machine, Result, same_machine
 from lightprof.model.target import TargetResult
 from lightprof.profile.lines import LineIndex
@@ -81,6 +81,10 @@ class Baseline:
         return [name for name in names if name in self.figures and name not in self.samples]
 
 
+def _dotted(path: tuple[str, ...]) -> str:
+    return ".".join(shown(part) for part in path)
+
+
 class _Reader:
     """Validates a parsed baseline, naming the file, line and key of the first problem."""
 
@@ -95,11 +99,11 @@ class _Reader:
 
     def table(self, value: Any, path: tuple[str, ...]) -> Mapping[str, Any]:
         if not isinstance(value, dict):
-            raise self.fail(path, f"'{'.'.join(path)}' must be a table")
+            raise self.fail(path, f"'{_dotted(path)}' must be a table")
         return value
 
     def number(self, value: Any, path: tuple[str, ...]) -> float:
-        key = ".".join(path)
+        key = _dotted(path)
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise self.fail(path, f"'{key}' must be a number, got {type(value).__name__}")
         if not math.isfinite(value) or value < 0:
@@ -107,7 +111,7 @@ class _Reader:
         return float(value)
 
     def series(self, value: Any, path: tuple[str, ...]) -> tuple[float, ...]:
-        key = ".".join(path)
+        key = _dotted(path)
         if not isinstance(value, list) or not value or len(value) > MAX_SAMPLE:
             raise self.fail(path, f"'{key}' must be a non-empty array of run times in seconds")
         numbers = tuple(self.number(item, path) for item in value)

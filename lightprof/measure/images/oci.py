@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from lightprof.errors import MeasureError
+from lightprof.errors import MeasureError, shown
 from lightprof.measure.images.blobsource import GZIP_MAGIC, ZSTD_MAGIC, BlobSource, normal_name
 
 _INDEX_TYPES = (
@@ -93,7 +93,7 @@ def _descriptor(source: BlobSource, desc: Any, what: str, where: str) -> tuple[s
     label = source.label
     digest = field_of(desc, "digest", "a string", where, label, required=True)
     if not DIGEST.match(digest):
-        raise MeasureError(f"{label}: {where} names {what} digest {digest[:90]!r}, which is not a valid digest "
+        raise MeasureError(f"{label}: {where} names {what} digest '{shown(digest)}', which is not a valid digest "
                            "(expected sha256: and 64 lowercase hex digits, or sha512: and 128)")
     expected = field_of(desc, "size", "an integer", where, label)
     field_of(desc, "mediaType", "a string", where, label)
@@ -103,7 +103,8 @@ def _descriptor(source: BlobSource, desc: Any, what: str, where: str) -> tuple[s
     actual = source.size(name)
     if expected is not None and actual != expected:
         raise MeasureError(
-            f"{label}: {what} {digest} is {actual} bytes but the manifest says {expected} (truncated or corrupt)"
+            f"{label}: {what} {digest} is {actual} bytes but the manifest says {expected} "
+            f"({where} field 'size'): truncated or corrupt"
         )
     return digest, name, actual
 
@@ -187,7 +188,7 @@ def _member(raw: str, what: str, label: str) -> str:
     """A file named by manifest.json, relative to the archive or folder and never climbing out."""
     name = normal_name(raw)
     if not name or ".." in name.split("/"):
-        raise MeasureError(f"{label}: manifest.json names {what} {raw[:90]!r}, which lies outside the image; refused")
+        raise MeasureError(f"{label}: manifest.json names {what} '{shown(raw)}', which lies outside the image; refused")
     return name
 
 
@@ -200,7 +201,7 @@ def _docker_save(source: BlobSource) -> ImageLayout:
     where = "manifest.json image 1"
     config_name = _member(field_of(entry, "Config", "a string", where, label, required=True), "config", label)
     if not source.has(config_name):
-        raise MeasureError(f"{label}: manifest.json names config '{config_name}' but it is missing")
+        raise MeasureError(f"{label}: {where} field 'Config' names config '{shown(config_name)}' but it is missing")
     config = check_config(source.read_json(config_name, "config"), label)
     tags = _items(entry, "RepoTags", "a string", where, label)
     layout = ImageLayout("docker-save", tags[0] if tags else "", config, source.size(config_name))
@@ -208,7 +209,9 @@ def _docker_save(source: BlobSource) -> ImageLayout:
     for i, raw_name in enumerate(_items(entry, "Layers", "a string", where, label)):
         name = _member(raw_name, "layer", label)
         if not source.has(name):
-            raise MeasureError(f"{label}: manifest.json names layer '{name}' but it is missing")
+            raise MeasureError(
+                f"{label}: {where} field 'Layers' item {i + 1} names layer '{shown(name)}' but it is missing"
+            )
         verify = False
         if name.startswith("blobs/"):  # Docker >= 25 names blobs by digest: checked where it is read whole
             digest = name.split("/", 1)[1].replace("/", ":", 1)
