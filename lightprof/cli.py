@@ -269,9 +269,9 @@ def run_headless(args: argparse.Namespace, command: list[str] | None) -> int:
 
         _emit(args.junit, render_junit(result))
     if os.environ.get("GITHUB_ACTIONS") == "true":
-        from lightprof.report.github import annotations, write_step_summary
+        from lightprof.report.github import annotation_commands, write_step_summary
 
-        sys.stdout.write(annotations(result))
+        sys.stdout.write(annotation_commands(result))
         write_step_summary(result)
     return result.exit_code
 

@@ -8,7 +8,7 @@ from xml.etree import ElementTree as ET
 from lightprof.model.result import Machine, ProfileRef, Result
 from lightprof.model.target import Memory, Run, TargetResult
 from lightprof.model.verdict import BudgetRow
-from lightprof.report.github import annotations
+from lightprof.report.github import annotation_commands
 from lightprof.report.junit import render_junit
 from lightprof.report.markdown import render_markdown
 from lightprof.report.table import render_table
@@ -70,7 +70,7 @@ def test_junit_has_one_testcase_per_budget() -> None:
 
 
 def test_github_annotations_point_at_budget_lines() -> None:
-    text = annotations(fixed_result())
+    text = annotation_commands(fixed_result())
     lines = text.strip().splitlines()
     assert len(lines) == 2
     assert lines[0].startswith("::error file=") and ",line=14," in lines[0]

@@ -115,7 +115,7 @@ def kernel_samples(kernel_results: Sequence[KernelResult]) -> SampleFinder:
 
 
 def _shipped(artifact_results: Sequence[Any]) -> list[ShippedWasm]:
-    found = []
+    found: list[ShippedWasm] = []
     for artifact in artifact_results:
         files = list(getattr(artifact, "wasm_files", None) or [])
         digests = list(getattr(artifact, "wasm_sha256", None) or [])

@@ -26,7 +26,7 @@ def target_figures(spec: TargetSpec, result: TargetResult) -> list[Figure]:
             base_summary = comparison.base_cold_start_s if comparison is not None else None
             reference = getattr(base_summary, stat) if base_summary is not None else None
             figures.append(Figure(
-                spec.name, metric, measured, limit, "s", ci=ci, tolerance=spec.tolerance,  # type: ignore[arg-type]
+                spec.name, metric, measured, limit, "s", ci=ci, tolerance=spec.tolerance,
                 comparison=comparison, stat=stat, reference=reference, inconclusive_fails=fails,
             ))
         elif metric == "max_slowdown":

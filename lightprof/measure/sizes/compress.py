@@ -10,7 +10,7 @@ brotli and zstandard are imported here, lazily, so a run without artifacts never
 from __future__ import annotations
 
 import zlib
-from typing import BinaryIO
+from typing import IO
 
 GZIP_LEVEL = 9
 BROTLI_QUALITY = 11
@@ -30,7 +30,7 @@ def brotli_window(size: int) -> int:
     return lgwin
 
 
-def gzip_size(stream: BinaryIO) -> int:
+def gzip_size(stream: IO[bytes]) -> int:
     """Bytes of `gzip -9 -n` (zlib level 9) output for everything `stream` yields."""
     deflate = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, -zlib.MAX_WBITS)
     total = _GZIP_OVERHEAD
@@ -39,7 +39,7 @@ def gzip_size(stream: BinaryIO) -> int:
     return total + len(deflate.flush())
 
 
-def brotli_size(stream: BinaryIO, size: int) -> int:
+def brotli_size(stream: IO[bytes], size: int) -> int:
     """Bytes of `brotli -q 11` output for the `size` bytes `stream` yields."""
     import brotli
 
@@ -53,7 +53,7 @@ def brotli_size(stream: BinaryIO, size: int) -> int:
     return total + len(compressor.finish())
 
 
-def zstd_size(stream: BinaryIO, size: int) -> int:
+def zstd_size(stream: IO[bytes], size: int) -> int:
     """Bytes of zstd level 19 output, framed as `zstd -19` frames it (content size and checksum).
 
     python-zstandard carries its own libzstd, so the figure is within ~1% of the CLI's, not equal.

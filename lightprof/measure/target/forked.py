@@ -57,8 +57,10 @@ def launch_forked(spawner: Forkable, timeout: float) -> Launched:
         f'{unset}exec "$@" 4>&- 5<&- ); :'
     )
     read_fd, write_fd, actions = spawner.output()
-    pid_read, pid_write = _high_pipe()
-    go_read, go_write = _high_pipe()
+    pid_read, pid_write_end = _high_pipe()
+    go_read_end, go_write = _high_pipe()
+    pid_write: int | None = pid_write_end  # None once closed here
+    go_read: int | None = go_read_end
     deadline = time.monotonic() + timeout
     shell = None
     try:

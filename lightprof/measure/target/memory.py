@@ -17,9 +17,13 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from lightprof.measure.target import proctree
 from lightprof.model.target import ProcessInfo
+
+if TYPE_CHECKING:
+    import psutil
 
 SampleSink = Callable[[float, int, tuple[ProcessInfo, ...]], None]
 
@@ -253,7 +257,7 @@ class _PsutilTree:
             infos.append(ProcessInfo(pid=proc.pid, ppid=ppid, command=name, rss_bytes=rss, cpu_percent=cpu))
         return infos
 
-    def _members(self, root: int, seen: dict[int, float]) -> list:  # type: ignore[type-arg]
+    def _members(self, root: int, seen: dict[int, float]) -> list[psutil.Process]:
         psutil = self._psutil
         try:
             top = psutil.Process(root)

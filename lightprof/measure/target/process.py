@@ -27,6 +27,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Mapping
+from typing import Any
 
 from lightprof.measure.target import watchdog
 from lightprof.measure.target.launched import DEFAULT_SIGNALS, Launched, SpawnError, close_fds
@@ -34,7 +35,7 @@ from lightprof.measure.target.subreaper import become_subreaper, release_subreap
 from lightprof.measure.target.supervisor import RunSupervisor
 
 # Popen's way to a new process group (Python 3.11); 3.10 can only start a new session.
-NEW_GROUP: dict[str, object] = {"process_group": 0} if sys.version_info >= (3, 11) else {"start_new_session": True}
+NEW_GROUP: dict[str, Any] = {"process_group": 0} if sys.version_info >= (3, 11) else {"start_new_session": True}
 
 
 def _bad_text(argv: list[str], cwd: str, env: Mapping[str, str]) -> str | None:

@@ -29,7 +29,7 @@ from lightprof.measure.target.coldstart import Outcome, run_once
 from lightprof.measure.target.launched import SpawnError
 from lightprof.measure.target.memory import TreeSampler
 from lightprof.measure.target.process import Spawner
-from lightprof.model.target import Memory, TargetResult
+from lightprof.model.target import Memory, ProcessInfo, TargetResult
 from lightprof.profile.spec import TargetSpec
 from lightprof.stats import summarize
 
@@ -54,7 +54,7 @@ def measure_target(
     planned = spec.warmup + spec.runs + 1
     state = {"index": 0}
 
-    def forward(t_s: float, rss: int, procs: tuple) -> None:  # type: ignore[type-arg]
+    def forward(t_s: float, rss: int, procs: tuple[ProcessInfo, ...]) -> None:
         on_event(MemorySample(spec.name, state["index"], t_s, rss, procs))
 
     try:
