@@ -25,7 +25,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from lightprof.profile.fields import Validator, check_loopback, got, shown, type_name
+from lightprof.errors import shown
+from lightprof.profile.fields import Validator, check_loopback, got, type_name
 from lightprof.profile.spec import (
     COMPRESSIONS,
     INCONCLUSIVE_POLICIES,
@@ -191,6 +192,12 @@ def read_sizes(v: Validator, raw: Any, path: KeyPath) -> tuple[int, ...]:
 # --------------------------------------------------------------------------- the tables
 
 
+# Rows several tables share.
+NAME = Key("name", "walked")
+PATH = Key("path", "string")
+TOP_N = Key("top", "integer", minimum=1, maximum=10_000)  # the largest files or paths listed
+TOLERANCE = Key("tolerance", "ratio")
+
 TOP = tuple(Key(name, "walked") for name in
             ("version", "name", "defaults", "build", "target", "artifact", "image", "kernel"))
 
@@ -200,7 +207,7 @@ BUILD = (
 )
 
 TARGET = (
-    Key("name", "walked"),
+    NAME,
     Key("command", "custom", check=read_command),
     Key("cwd", "string", in_defaults=True),
     Key("env", "custom", check=read_env, in_defaults=True),
@@ -221,33 +228,33 @@ TARGET = (
 DEFAULTS = tuple(key for key in TARGET if key.in_defaults)
 
 ARTIFACT = (
-    Key("name", "walked"),
-    Key("path", "string"),
+    NAME,
+    PATH,
     Key("python_env", "string"),
     Key("compression", "custom", check=read_compression),
     Key("budget", "size", positive=True),
-    Key("top", "integer", minimum=1, maximum=10_000),
-    Key("tolerance", "ratio"),
+    TOP_N,
+    TOLERANCE,
 )
 
 IMAGE = (
-    Key("name", "walked"),
-    Key("path", "string"),
+    NAME,
+    PATH,
     Key("image", "string"),
     Key("budget", "size", positive=True),
     Key("budget_compressed", "size", positive=True),
     Key("wasted_max", "size"),
     Key("efficiency_min", "custom", check=read_efficiency),
-    Key("top", "integer", minimum=1, maximum=10_000),
-    Key("tolerance", "ratio"),
+    TOP_N,
+    TOLERANCE,
 )
 
 KERNEL = (
-    Key("name", "walked"),
-    Key("path", "string"),
+    NAME,
+    PATH,
     Key("sizes", "custom", check=read_sizes),
     Key("justification", "string", empty_ok=True),
     Key("ops_per_cpu_s", "number"),
     Key("runs", "integer", minimum=1, maximum=100_000),
-    Key("tolerance", "ratio"),
+    TOLERANCE,
 )
