@@ -35,13 +35,22 @@ RATIO_BUDGETS = ("max_slowdown",)
 # A slowdown budget compares two commands that may differ a lot (a whole headless run against a
 # bare interpreter start): it may reach 100000% (1001x), a tolerance only 1000%.
 MAX_SLOWDOWN = 1000.0
-TARGET_BUDGETS = TIME_BUDGETS + SIZE_BUDGETS + RATIO_BUDGETS
+# Python targets, from -X importtime (lightprof.measure.attribution): the target's own imports'
+# median time, and modules that must not be imported on the way to ready (a list, kept apart from
+# the numeric budgets in TargetSpec.forbid_imports).
+IMPORT_BUDGETS = ("import_time", "forbid_imports")
+TARGET_BUDGETS = TIME_BUDGETS + SIZE_BUDGETS + RATIO_BUDGETS + IMPORT_BUDGETS
+CACHE_STATES = ("warm", "cold")
 INCONCLUSIVE_POLICIES = ("warn", "fail")
 
 
 def budget_unit(metric: str) -> str:
     """The unit of a target budget's figure: "s", "bytes" or "ratio"."""
-    return "s" if metric in TIME_BUDGETS else ("ratio" if metric in RATIO_BUDGETS else "bytes")
+    if metric in TIME_BUDGETS or metric == "import_time":
+        return "s"
+    if metric == "forbid_imports":
+        return "count"
+    return "ratio" if metric in RATIO_BUDGETS else "bytes"
 READY_KINDS = ("exit", "port", "http", "stdout")
 COMPRESSIONS = ("none", "gzip", "brotli")
 # Names end up in file names (NAME.baseline.toml), tables, JUnit XML and terminal titles.
@@ -96,6 +105,8 @@ class TargetSpec:
     max_time: float = 60.0
     inconclusive: str = "warn"
     against: str | None = None  # another target of the profile, run interleaved with this one
+    cache: str = "warm"  # "cold": fresh .pyc and Node compile-cache folders for every run
+    forbid_imports: tuple[str, ...] = ()  # budget: modules that must not be imported on the way to ready
 
     @property
     def argv(self) -> list[str]:
@@ -423,7 +434,7 @@ def _type_name(value: Any) -> str:
 
 _TARGET_KEYS = (
     "name", "command", "cwd", "env", "ready", "hold", "runs", "warmup", "max_runs", "max_time", "timeout",
-    "grace", "sample_hz", "tolerance", "inconclusive", "against", "budget",
+    "grace", "sample_hz", "tolerance", "inconclusive", "against", "budget", "cache",
 )
 _DEFAULT_KEYS = tuple(k for k in _TARGET_KEYS if k not in ("name", "command", "against"))
 _ARTIFACT_KEYS = ("name", "path", "python_env", "compression", "budget", "top", "tolerance")
@@ -517,18 +528,38 @@ def _parse_target_settings(v: _Validator, table: Mapping[str, Any], path: tuple[
                 f"'inconclusive' must be \"warn\" (exit 0, said) or \"fail\" (exit 1), got {policy!r}",
             )
         out["inconclusive"] = policy
+    if "cache" in table:
+        if table["cache"] not in CACHE_STATES:
+            raise v.fail(path + ("cache",), "'cache' must be \"warm\" (caches left as they are) or \"cold\" "
+                                           f"(fresh bytecode and compile caches every run), got {_got(table['cache'])}")
+        out["cache"] = table["cache"]
     if "budget" in table:
         budget = v.table(table["budget"], path + ("budget",))
         v.check_keys(budget, TARGET_BUDGETS, path + ("budget",))
         parsed: dict[str, float] = {}
         for key, value in budget.items():
+            if key == "forbid_imports":
+                out["forbid_imports"] = _parse_module_names(v, value, path + ("budget", key))
+                continue
             if key in RATIO_BUDGETS:
                 parsed[key] = v.unit(lambda t: parse_ratio(t, maximum=MAX_SLOWDOWN), value, path + ("budget", key))
                 continue
-            parse = parse_duration if key in TIME_BUDGETS else parse_size
+            parse = parse_duration if budget_unit(key) == "s" else parse_size
             parsed[key] = v.unit(parse, value, path + ("budget", key), positive=True)
         out["budget"] = parsed
     return out
+
+
+def _parse_module_names(v: _Validator, raw: Any, path: tuple[Any, ...]) -> tuple[str, ...]:
+    if not isinstance(raw, list):
+        raise v.fail(path, f"'forbid_imports' must be an array of module names such as [\"numpy\"], got {_got(raw)}")
+    names = []
+    for i, item in enumerate(raw):
+        if not isinstance(item, str) or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*", item):
+            raise v.fail(path + (i,), f"'forbid_imports' entries must be module names such as \"numpy\" or "
+                                      f"\"xml.dom\", got {_got(item)}")
+        names.append(item)
+    return tuple(names)
 
 
 def _check_against(v: _Validator, targets: list[TargetSpec]) -> None:
@@ -645,7 +676,7 @@ def _validate(data: Mapping[str, Any], v: _Validator, *, name_hint: str) -> dict
                 f"target '{tname}': 'hold' needs a server ready mode (port, http or stdout); "
                 "a target that is ready when it exits cannot be held",
             )
-        for metric in settings["budget"]:
+        for metric in [*settings["budget"], *(("forbid_imports",) if settings.get("forbid_imports") else ())]:
             line = v.index.line_of(v.prefix + path + ("budget", metric))
             if line:
                 lines[(tname, metric)] = line

@@ -18,6 +18,7 @@ from lightprof.measure.sizes_model import ArtifactResult, ImageResult
 from lightprof.serial import from_jsonable, to_jsonable
 
 if TYPE_CHECKING:
+    from lightprof.measure.attribution.model import Attribution
     from lightprof.measure.kernels_model import KernelResult
 
 SCHEMA_VERSION = 1
@@ -153,6 +154,8 @@ class TargetResult:
     extra_runs: int = 0
     comparison: Comparison | None = None
     calibration: Calibration | None = None
+    # --attribute or an import budget: where the cold start goes (lightprof.measure.attribution).
+    attribution: Attribution | None = None
 
 
 @dataclass
@@ -243,9 +246,11 @@ class Result:
     def from_dict(cls, data: Any) -> Result:
         # The hints name KernelResult, which a --headless run without kernels never imports (its
         # dataclasses cost ms to create); resolving them needs it in this module's namespace.
+        from lightprof.measure.attribution.model import Attribution
         from lightprof.measure.kernels_model import KernelResult
 
         globals().setdefault("KernelResult", KernelResult)
+        globals().setdefault("Attribution", Attribution)
         return from_jsonable(cls, data)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lightprof import __version__, compare, gate
@@ -88,8 +89,14 @@ def measure_profile(
     base: BaseTree | None = None,
     on_event: EventSink = _ignore,
     cancel: threading.Event | None = None,
+    attribute: bool = False,
+    attribution_dir: Path | None = None,
 ) -> Result:
     """Measure every subject of `profile`, judge the budgets and set the exit code.
+
+    `attribute` (--attribute) also attributes each target's cold start (imports, hot functions),
+    keeping profile files in `attribution_dir`/lightprof-attribution; a target with an import
+    budget has its imports measured in any case.
 
     `calibrate` runs a calibration command beside each timed target (for --update-baseline); a
     baseline that kept a calibrated sample gets one too. With `base` (--base REV) every target is
@@ -116,6 +123,12 @@ def measure_profile(
             profile.targets, samples=samples, calibrate=calibrate, base=base,
             on_event=on_event, cancel=cancel,
         ))
+    if attribute or any("import_time" in s.budget or s.forbid_imports for s in profile.targets):
+        from lightprof.measure.attribution.attribute import FOLDER, attribute_results
+
+        report_dir = attribution_dir or Path.cwd()
+        attribute_results(profile.targets, result.targets, sample=attribute, out_dir=report_dir / FOLDER,
+                          report_dir=report_dir, base=base, cancel=cancel)
 
     base_profile = base.profile(profile) if base is not None else None
     if profile.artifacts and not cancel.is_set():

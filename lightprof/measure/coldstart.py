@@ -19,6 +19,7 @@ import select
 import threading
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from lightprof.measure import ports, watchdog
 from lightprof.measure.memory import RunMemory, TreeSampler
@@ -76,7 +77,17 @@ def _not_started(error: str, *, warmup: bool, hold: bool, index: int) -> Outcome
     return Outcome(run, RunMemory(), spawned=False)
 
 
-def run_once(
+def run_once(spec: TargetSpec, spawner: Spawner, sampler: TreeSampler, **kwargs: Any) -> Outcome:
+    """One run (see `_run_once`); with cache = "cold", in fresh bytecode and compile cache folders."""
+    if spec.cache != "cold":
+        return _run_once(spec, spawner, sampler, **kwargs)
+    from lightprof.measure.attribution.cache import cold_caches
+
+    with cold_caches(spawner.env):
+        return _run_once(spec, spawner, sampler, **kwargs)
+
+
+def _run_once(
     spec: TargetSpec,
     spawner: Spawner,
     sampler: TreeSampler,

@@ -82,6 +82,10 @@ def render_markdown(result: Result) -> str:
                 f"{format_size(m.steady_rss_bytes if m else None)} | {format_size(m.peak_rss_bytes if m else None)} |"
             )
         out.append("")
+    if any(t.attribution is not None for t in result.targets):
+        from lightprof.report.attribution import markdown_lines
+
+        out.extend(markdown_lines(result))
     for subject in [*result.artifacts, *result.images, *result.kernels]:
         if getattr(subject, "error", None):
             out.append(f"- ⚠️ {subject.name}: could not be measured: {subject.error}")

@@ -62,6 +62,10 @@ def render_table(result: Result, *, colour: bool = False, unicode: bool = True) 
         lines.append(" · ".join(parts))
         if (compared := comparison_text(target)) is not None:
             lines.append(f"    {compared}")
+        if target.attribution is not None:
+            from lightprof.report.attribution import table_lines
+
+            lines.extend(table_lines(target.attribution))
     for subject in [*result.artifacts, *result.images, *result.kernels]:
         if getattr(subject, "error", None):
             lines.append(f"  {subject.name}: could not be measured: {subject.error}")
