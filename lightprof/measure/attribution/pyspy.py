@@ -93,7 +93,7 @@ def record(
         reason = _error_line(said) or started.error or "it wrote no file"
         return Recording(None, f"py-spy failed ({reason}): no hot functions; the imports are measured", version)
     try:
-        samples = speedscope.read(output)
+        samples = speedscope.read(output, conform=True)
     except speedscope.NotSpeedscope as exc:
         return Recording(None, f"py-spy wrote a file lightprof cannot read ({exc}); the imports are measured", version)
     expected = SAMPLE_HZ * (started.ready_s or 0.0)

@@ -42,15 +42,33 @@ class Samples:
         return sum(weight for _, weight in self.stacks)
 
 
-def read(path: Path) -> Samples:
-    """The samples of a speedscope file; NotSpeedscope when it is not one."""
+def read(path: Path, *, conform: bool = False) -> Samples:
+    """The samples of a speedscope file; NotSpeedscope when it is not one.
+
+    With `conform`, the file is first rewritten to follow the schema where py-spy does not: it
+    writes `null` for absent optional numbers (`activeProfileIndex`, a frame's `col`), which the
+    schema types as numbers; speedscope's validators refuse them, so they are left out.
+    """
     if path.stat().st_size > MAX_FILE_BYTES:
         raise NotSpeedscope(f"{path} is larger than {MAX_FILE_BYTES // 2**20} MiB")
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise NotSpeedscope(f"{path} is not JSON ({exc})") from None
-    return parse(data)
+    samples = parse(data)
+    if conform:
+        _drop_nulls(data)
+        path.write_text(json.dumps(data, separators=(",", ":")), encoding="utf-8")
+    return samples
+
+
+def _drop_nulls(data: dict) -> None:  # type: ignore[type-arg]
+    """Leave out the optional fields that are null: the file itself and each frame."""
+    for key in [k for k, v in data.items() if v is None]:
+        del data[key]
+    for frame in data["shared"]["frames"]:
+        for key in [k for k, v in frame.items() if v is None]:
+            del frame[key]
 
 
 def parse(data: object) -> Samples:
