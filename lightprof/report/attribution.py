@@ -19,6 +19,10 @@ def _where(function: FunctionRow) -> str:
     return f"{name}:{function.line}" if function.line is not None else name
 
 
+def _module_name(module: str) -> str:
+    return os.path.basename(module) if module.startswith("/") else module
+
+
 def _own(attribution: Attribution) -> list:  # type: ignore[type-arg]
     return [row for row in attribution.imports if not row.startup]
 
@@ -50,6 +54,9 @@ def table_lines(attribution: Attribution) -> list[str]:
     if attribution.functions:
         lines.append("      hot functions (self): " + ", ".join(
             f"{f.name} {_where(f)} {f.self_share:.0%}" for f in attribution.functions[:5]))
+    if attribution.modules:
+        lines.append("      modules (self): " + ", ".join(
+            f"{_module_name(m.module)} {m.self_share:.0%}" for m in attribution.modules[:5]))
     for kept in (attribution.speedscope, attribution.cpuprofile):
         if kept:
             lines.append(f"      profile: {kept} (open it in https://www.speedscope.app)")
@@ -97,6 +104,10 @@ def markdown_lines(result: Result) -> list[str]:
             out += ["| function | where | self | total |", "|---|---|---|---|"]
             out += [f"| `{_cell(f.name)}` | {_cell(_where(f))} | {f.self_share:.1%} | {f.total_share:.1%} |"
                     for f in a.functions[:TOP]]
+            out.append("")
+        if a.modules:
+            out += ["| module | self |", "|---|---|"]
+            out += [f"| {_cell(m.module)} | {m.self_share:.1%} |" for m in a.modules[:TOP]]
             out.append("")
         for kept in (a.speedscope, a.cpuprofile):
             if kept:
