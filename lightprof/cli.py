@@ -55,6 +55,7 @@ examples:
   lightprof --headless --update-baseline       measure and record NAME.baseline.toml (with samples)
   lightprof --headless --base origin/main      compare with a revision: both built, runs interleaved
   lightprof --headless --json report.json --junit junit.xml --markdown summary.md
+  lightprof --headless --attribute --json report.json   imports, hot functions, lazy-load candidates
   lightprof -- node server.js                  explore a command in the TUI
 """
 

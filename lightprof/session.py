@@ -19,11 +19,12 @@ from lightprof.errors import EXIT_UNMEASURED
 from lightprof.machine import current_machine
 from lightprof.measure.figures import Figure
 from lightprof.measure.target_figures import target_figures
-from lightprof.profile import RATIO_BUDGETS, TIME_BUDGETS, Profile
+from lightprof.profile import RATIO_BUDGETS, TIME_BUDGETS, Profile, TargetSpec
 from lightprof.result import SCHEMA_VERSION, ProfileRef, Result
 
 if TYPE_CHECKING:
     from lightprof.basetree import BaseTree
+    from lightprof.measure.attribution.model import Attribution
     from lightprof.measure.events import EventSink
 
 
@@ -272,3 +273,21 @@ def judge(profile: Profile, result: Result, baseline: Baseline | None) -> Result
     )
     result.exit_code = EXIT_UNMEASURED if unmeasured else gate.exit_code(result.budgets)
     return result
+
+
+def attribute_target(
+    spec: TargetSpec,
+    *,
+    cache: str | None = None,
+    sample: bool = True,
+    out_dir: Path | None = None,
+    cancel: threading.Event | None = None,
+) -> Attribution:
+    """One target's attribution, for the TUI's Attribution view: `cache` ("cold" or "warm")
+    overrides the target's, so that both can be run and compared; profile files go to `out_dir`."""
+    from lightprof.measure.attribution.attribute import attribute_target as attribute
+
+    if cache is not None:
+        spec = dataclasses.replace(spec, cache=cache)
+    return attribute(spec, sample=sample, out_dir=out_dir, report_dir=out_dir.parent if out_dir else None,
+                     cancel=cancel)

@@ -114,6 +114,7 @@ def _sample_python(spec: TargetSpec, result: Attribution, work: Path, out_dir: P
     result.sampler = f"py-spy {recording.version}" if recording.version else "py-spy"
     result.sampler_error = recording.error
     if recording.samples is None:
+        result.notes.append("lazy-load candidates need py-spy's samples")
         return
     from lightprof.measure.attribution.speedscope import functions
 
