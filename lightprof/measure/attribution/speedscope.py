@@ -9,7 +9,7 @@ profile per thread (and per process with --subprocesses).
 from __future__ import annotations
 
 import json
-from collections import Counter
+from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -121,8 +121,8 @@ def functions(samples: Samples, *, skip_file_prefix: str = "<frozen ") -> list[F
     for k, frame in zip(key, samples.frames, strict=True):
         seen = first_line.get(k)
         first_line[k] = frame.line if seen is None or (frame.line is not None and frame.line < seen) else seen
-    own: Counter[tuple[str, str]] = Counter()
-    anywhere: Counter[tuple[str, str]] = Counter()
+    own: dict[tuple[str, str], float] = defaultdict(float)
+    anywhere: dict[tuple[str, str], float] = defaultdict(float)
     for stack, weight in samples.stacks:
         if not stack:
             continue
