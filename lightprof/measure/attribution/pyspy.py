@@ -87,6 +87,9 @@ def record(
     said = (work / "py-spy.stderr").read_text("utf-8", "replace")
     own = said[said.find("Error:"):] if "Error:" in said else ""  # py-spy's words, not the target's
     denied = next((word for word in _DENIAL_WORDS if word in own), None)
+    if started.left_running:  # py-spy gave up while its target still ran: it was locked out
+        output.unlink(missing_ok=True)
+        return Recording(None, DENIED.format(detail=f": {_error_line(said) or 'py-spy lost the target'}"), version)
     if not output.exists() or output.stat().st_size == 0:
         if denied:
             return Recording(None, DENIED.format(detail=f": {_error_line(said) or denied}"), version)

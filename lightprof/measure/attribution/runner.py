@@ -32,6 +32,9 @@ class Started:
     ready_s: float | None
     error: str | None = None
     exit_code: int | None = None
+    # The launched process ended while others of its group still ran: a profiler that lost its
+    # target (py-spy exits when it can no longer read it) leaves the target running.
+    left_running: bool = False
 
 
 def start_to_ready(
@@ -63,10 +66,12 @@ def start_to_ready(
         os.set_blocking(proc.stdout.fileno(), False)
     ready_s: float | None = None
     seen_err = 0
+    left_running = False
     try:
         while True:
             elapsed = time.monotonic() - started
             exited = proc.poll() is not None
+            left_running = exited and _group_alive(proc.pid)
             if ready.kind == "exit":
                 if exited:
                     ready_s = elapsed
@@ -89,12 +94,20 @@ def start_to_ready(
         _stop(proc, stop_signal, grace)
     text = stderr_path.read_bytes()[:size].decode("utf-8", "replace")
     if ready_s is not None:
-        return Started(text, ready_s, exit_code=proc.returncode)
+        return Started(text, ready_s, exit_code=proc.returncode, left_running=left_running)
     if proc.returncode is not None and (ready.kind != "exit" and time.monotonic() - started < timeout):
         tail = text[-TAIL_BYTES:].strip()
         return Started(text, None, f"exited with code {proc.returncode} before it was ready"
-                       + (f": {tail.splitlines()[-1]}" if tail else ""), proc.returncode)
-    return Started(text, None, f"was not ready within {timeout:g}s")
+                       + (f": {tail.splitlines()[-1]}" if tail else ""), proc.returncode, left_running)
+    return Started(text, None, f"was not ready within {timeout:g}s", left_running=left_running)
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except (ProcessLookupError, PermissionError):
+        return False
+    return True
 
 
 def _feed(watch: OutputWatch, proc: subprocess.Popen[bytes], stderr_path: Path, seen: int) -> int:
