@@ -129,7 +129,7 @@ def measure_profile(
 
         report_dir = attribution_dir or Path.cwd()
         attribute_results(profile.targets, result.targets, sample=attribute, out_dir=report_dir / FOLDER,
-                          report_dir=report_dir, base=base, cancel=cancel)
+                          report_dir=report_dir, base_target=base.target if base else None, cancel=cancel)
 
     base_profile = base.profile(profile) if base is not None else None
     if profile.artifacts and not cancel.is_set():

@@ -17,7 +17,7 @@ import re
 import shutil
 import tempfile
 import threading
-from collections.abc import Iterator, MutableMapping
+from collections.abc import Callable, Iterator, MutableMapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,7 +26,6 @@ from lightprof.measure.attribution.model import Attribution
 from lightprof.profile import TargetSpec
 
 if TYPE_CHECKING:
-    from lightprof.basetree import BaseTree
     from lightprof.result import TargetResult
 
 IMPORT_RUNS = 5
@@ -180,12 +179,12 @@ def attribute_results(
     sample: bool,
     out_dir: Path | None,
     report_dir: Path | None,
-    base: BaseTree | None = None,
+    base_target: Callable[[TargetSpec], TargetSpec] | None = None,
     cancel: threading.Event | None = None,
 ) -> None:
     """Give each measured target its attribution: every one with `sample` (--attribute), else those
-    whose budgets need their imports. With --base, the base revision's imports are measured too
-    and the changes named."""
+    whose budgets need their imports. With --base (`base_target` gives a target's spec in the base
+    tree), the base revision's imports are measured too and the changes named."""
     from lightprof.measure.attribution.diff import import_changes
 
     by_name = {spec.name: spec for spec in specs}
@@ -197,8 +196,8 @@ def attribute_results(
             return
         result.attribution = attribute_target(spec, sample=sample, out_dir=out_dir, report_dir=report_dir,
                                               cancel=cancel)
-        if base is not None and result.attribution.kind == "python":
-            before = attribute_target(base.target(spec), sample=False, cancel=cancel)
+        if base_target is not None and result.attribution.kind == "python":
+            before = attribute_target(base_target(spec), sample=False, cancel=cancel)
             if before.kind == "python":
                 result.attribution.base_import_time_s = before.import_time_s
                 result.attribution.import_changes = import_changes(result.attribution.imports, before.imports)
