@@ -20,8 +20,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from lightprof.measure.engine import measure_target  # noqa: E402
-from lightprof.profile import TargetSpec  # noqa: E402
+from lightprof.measure.target.runner import measure_target  # noqa: E402
+from lightprof.profile.spec import TargetSpec  # noqa: E402
 
 MODULES = (
     "argparse", "asyncio", "csv", "dataclasses", "decimal", "email.mime.multipart", "http.client", "json",

@@ -23,12 +23,11 @@ from lightprof import __version__
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import argparse
-    from pathlib import Path
     from typing import Any, NoReturn
 
-    from lightprof.baseline import Baseline
-    from lightprof.profile import Profile
-    from lightprof.result import Result
+    from lightprof.model.result import Result
+    from lightprof.profile.baseline import Baseline
+    from lightprof.profile.spec import Profile
 
 EXIT_INVALID = 2  # lightprof.errors.EXIT_INVALID, without importing it for --version
 VERSION_TEXT = f"lightprof {__version__}\n"
@@ -228,9 +227,9 @@ def _check_baseline_writable(profile: Profile) -> None:
 
 
 def run_headless(args: argparse.Namespace, command: list[str] | None) -> int:
-    from lightprof.baseline import load_baseline, write_baseline
     from lightprof.errors import LightprofError
-    from lightprof.profile import adhoc_profile, discover_profile
+    from lightprof.profile.baseline import load_baseline, write_baseline
+    from lightprof.profile.load import adhoc_profile, discover_profile
     from lightprof.report.table import render_table
 
     _check_output_paths(args)
@@ -277,9 +276,9 @@ def run_headless(args: argparse.Namespace, command: list[str] | None) -> int:
 
         _emit(args.junit, render_junit(result))
     if os.environ.get("GITHUB_ACTIONS") == "true":
-        from lightprof.report.github import annotations, write_step_summary
+        from lightprof.report.github import annotation_commands, write_step_summary
 
-        sys.stdout.write(annotations(result))
+        sys.stdout.write(annotation_commands(result))
         write_step_summary(result)
     return result.exit_code
 
@@ -296,11 +295,12 @@ def _measure(args: argparse.Namespace, profile: Profile, baseline: Baseline | No
     """The session, with --base inside a worktree that is removed whatever happens."""
     from lightprof.session import measure_profile
 
-    if args.attribute:
-        kwargs = {**kwargs, "attribute": True, "attribution_dir": _report_folder(args)}
+    if args.attribute:  # its profile files go beside the JSON (else Markdown) report, else here
+        folder = next((os.path.dirname(os.path.abspath(p)) for p in (args.json, args.markdown) if p and p != "-"), ".")
+        kwargs = {**kwargs, "attribute": True, "attribution_dir": folder}
     if args.base is None:
         return measure_profile(profile, baseline=baseline, calibrate=args.update_baseline, **kwargs)
-    from lightprof.basetree import base_worktree, run_build
+    from lightprof.session.basetree import base_worktree, run_build
 
     with base_worktree(profile, args.base) as tree:
         if profile.build is not None:
@@ -309,19 +309,9 @@ def _measure(args: argparse.Namespace, profile: Profile, baseline: Baseline | No
         return measure_profile(profile, base=tree, **kwargs)
 
 
-def _report_folder(args: argparse.Namespace) -> Path:
-    """Where --attribute keeps its profile files: beside the JSON (else Markdown) report, else here."""
-    from pathlib import Path
-
-    for path in (args.json, args.markdown):
-        if path and path != "-":
-            return Path(os.path.dirname(os.path.abspath(path)))
-    return Path.cwd()
-
-
 def run_ui(args: argparse.Namespace, command: list[str] | None) -> int:
     from lightprof.errors import LightprofError
-    from lightprof.profile import adhoc_profile, discover_profile
+    from lightprof.profile.load import adhoc_profile, discover_profile
 
     if (args.update_baseline or args.base is not None or args.attribute
             or any(getattr(args, o) is not None for o in REPORT_OPTIONS)):
@@ -329,7 +319,7 @@ def run_ui(args: argparse.Namespace, command: list[str] | None) -> int:
     if args.open is not None:
         if command is not None or args.profile is not None:
             raise LightprofError("--open shows a saved report; it cannot be combined with -p or a command")
-        from lightprof.result import load_report
+        from lightprof.model.report_file import load_report
 
         report = load_report(args.open)
         _need_terminal()
@@ -404,5 +394,5 @@ def entry() -> NoReturn:
 
 def _sweep_on_exit() -> None:
     """Last line of defence: no process a target started may outlive lightprof."""
-    if "lightprof.measure.process" in sys.modules:
-        sys.modules["lightprof.measure.process"].sweep_descendants(since=None)
+    if "lightprof.measure.target.reap" in sys.modules:
+        sys.modules["lightprof.measure.target.reap"].sweep_descendants(since=None)

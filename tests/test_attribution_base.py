@@ -44,7 +44,7 @@ def test_base_names_the_import_that_appeared_in_markdown(tmp_path: Path) -> None
 
 def test_an_import_counts_as_slower_only_when_it_grew_by_a_fifth_and_a_millisecond() -> None:
     from lightprof.measure.attribution.diff import import_changes
-    from lightprof.measure.attribution.model import ImportRow
+    from lightprof.model.attribution import ImportRow
 
     base = [ImportRow("a", 0.010, 0.010), ImportRow("b", 0.0001, 0.0001), ImportRow("site", 0.001, 0.002, startup=True)]
     head = [ImportRow("a", 0.013, 0.013), ImportRow("b", 0.0009, 0.0009), ImportRow("site", 0.009, 0.009, startup=True),

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 from lightprof.units import format_duration
 
 if TYPE_CHECKING:
-    from lightprof.measure.attribution.model import Attribution, FunctionRow
-    from lightprof.result import Result
+    from lightprof.model.attribution import Attribution, FunctionRow, ImportRow
+    from lightprof.model.result import Result
 
 TOP = 10
 
@@ -23,7 +23,7 @@ def _module_name(module: str) -> str:
     return os.path.basename(module) if module.startswith("/") else module
 
 
-def _own(attribution: Attribution) -> list:  # type: ignore[type-arg]
+def _own(attribution: Attribution) -> list[ImportRow]:
     return [row for row in attribution.imports if not row.startup]
 
 

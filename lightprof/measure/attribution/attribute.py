@@ -22,11 +22,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lightprof.measure.attribution import importtime, lazy, nodeprof, pyspy, runner
-from lightprof.measure.attribution.model import Attribution
-from lightprof.profile import TargetSpec
+from lightprof.model.attribution import Attribution
+from lightprof.profile.spec import TargetSpec
 
 if TYPE_CHECKING:
-    from lightprof.result import TargetResult
+    from lightprof.model.target import TargetResult
 
 IMPORT_RUNS = 5
 FOLDER = "lightprof-attribution"

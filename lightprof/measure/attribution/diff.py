@@ -6,7 +6,7 @@ relatively and absolutely; a module new in the head is named whatever it costs, 
 
 from __future__ import annotations
 
-from lightprof.measure.attribution.model import ImportChange, ImportRow
+from lightprof.model.attribution import ImportChange, ImportRow
 
 SLOWER_RATIO = 1.2
 SLOWER_BY_S = 0.001

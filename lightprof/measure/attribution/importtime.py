@@ -18,7 +18,7 @@ import re
 import statistics
 from dataclasses import dataclass
 
-from lightprof.measure.attribution.model import ImportRow
+from lightprof.model.attribution import ImportRow
 
 _LINE = re.compile(r"^import time:\s*(\d+)\s*\|\s*(\d+)\s*\|( *)(\S+)\s*$")
 # What the interpreter imports before site (or before the program, with -S).

@@ -13,8 +13,8 @@ unseen, which is why candidates below `MIN_SAVING_S` are not named.
 
 from __future__ import annotations
 
-from lightprof.measure.attribution.model import ImportRow, LazyCandidate
 from lightprof.measure.attribution.speedscope import Samples
+from lightprof.model.attribution import ImportRow, LazyCandidate
 
 MIN_SAVING_S = 0.002
 

@@ -12,8 +12,9 @@ import json
 import os
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
-from lightprof.measure.attribution.model import FunctionRow, ModuleShare
+from lightprof.model.attribution import FunctionRow, ModuleShare
 
 EXIT_ON_SIGINT = """\
 process.on('SIGINT', () => { if (process.listenerCount('SIGINT') === 1) process.exit(130); });
@@ -82,7 +83,7 @@ def parse(path: Path) -> tuple[list[FunctionRow], list[ModuleShare], int]:
     return functions, shares, total
 
 
-def _frame(node: dict) -> tuple[str, str, int]:  # type: ignore[type-arg]
+def _frame(node: dict[str, Any]) -> tuple[str, str, int]:
     call = node.get("callFrame") or {}
     url = str(call.get("url") or "").removeprefix("file://")
     return str(call.get("functionName") or ""), url, int(call.get("lineNumber", -1))

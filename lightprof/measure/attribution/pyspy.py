@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lightprof.measure.attribution import runner, speedscope
-from lightprof.profile import ReadySpec
+from lightprof.profile.spec import ReadySpec
 
 SAMPLE_HZ = 1000
 # Fewer samples than this share of rate × time to ready means py-spy lost the target early.

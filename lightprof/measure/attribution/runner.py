@@ -18,8 +18,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from lightprof.measure.ready import OutputWatch, busy_port, make_probe, poll_interval
-from lightprof.profile import ReadySpec
+from lightprof.measure.target.ready import OutputWatch, busy_port, make_probe, poll_interval
+from lightprof.profile.spec import ReadySpec
 
 TAIL_BYTES = 2000
 

@@ -12,8 +12,9 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from lightprof.measure.attribution.model import FunctionRow
+from lightprof.model.attribution import FunctionRow
 
 SCHEMA_URL = "https://www.speedscope.app/file-format-schema.json"
 MAX_FILE_BYTES = 256 * 1024 * 1024
@@ -62,7 +63,7 @@ def read(path: Path, *, conform: bool = False) -> Samples:
     return samples
 
 
-def _drop_nulls(data: dict) -> None:  # type: ignore[type-arg]
+def _drop_nulls(data: dict[str, Any]) -> None:
     """Leave out the optional fields that are null: the file itself and each frame."""
     for key in [k for k, v in data.items() if v is None]:
         del data[key]
