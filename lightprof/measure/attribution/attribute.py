@@ -106,10 +106,7 @@ def _sample_python(spec: TargetSpec, result: Attribution, work: Path, out_dir: P
     output = work / "samples.speedscope.json"
     env = {**os.environ, **spec.env}
     with _caches(spec, env):
-        recording = pyspy.record(
-            spec.argv, cwd=spec.cwd, env=env, ready=spec.ready, timeout=spec.timeout, grace=spec.grace,
-            output=output, work=work,
-        )
+        recording = pyspy.record(spec, env, output=output, work=work)
     result.sampler = f"py-spy {recording.version}" if recording.version else "py-spy"
     result.sampler_error = recording.error
     if recording.samples is None:

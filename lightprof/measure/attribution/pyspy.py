@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lightprof.measure.attribution import runner, speedscope
-from lightprof.profile.spec import ReadySpec
+from lightprof.profile.spec import TargetSpec
 
 SAMPLE_HZ = 1000
 # Fewer samples than this share of rate × time to ready means py-spy lost the target early.
@@ -62,26 +62,16 @@ def binary() -> tuple[str | None, str | None]:
     return shutil.which("py-spy"), dist.version
 
 
-def record(
-    argv: list[str],
-    *,
-    cwd: Path,
-    env: Mapping[str, str],
-    ready: ReadySpec,
-    timeout: float,
-    grace: float,
-    output: Path,
-    work: Path,
-) -> Recording:
-    """Sample one start of `argv` until ready into the speedscope file `output`."""
+def record(spec: TargetSpec, env: Mapping[str, str], *, output: Path, work: Path) -> Recording:
+    """Sample one start of `spec` (with `env`) until ready into the speedscope file `output`."""
     program, version = binary()
     if program is None:
         return Recording(None, "py-spy is not installed (pip install py-spy): no hot functions; "
                                "the imports are measured", None)
     command = [program, "record", "--rate", str(SAMPLE_HZ), "--subprocesses", "--format", "speedscope",
-               "--output", str(output), "--", *argv]
+               "--output", str(output), "--", *spec.argv]
     started = runner.start_to_ready(
-        command, cwd=cwd, env=env, ready=ready, timeout=timeout, grace=grace,
+        command, cwd=spec.cwd, env=env, ready=spec.ready, timeout=spec.timeout, grace=spec.grace,
         stderr_path=work / "py-spy.stderr", stop_signal=signal.SIGINT,
     )
     said = (work / "py-spy.stderr").read_text("utf-8", "replace")
