@@ -72,3 +72,19 @@ def test_forbid_imports_that_is_not_a_list_of_module_names_is_refused(tmp_path: 
 
     assert proc.returncode == 2, output(proc)
     assert "forbid_imports" in proc.stderr and "module names" in proc.stderr
+
+
+def test_the_session_attributes_one_target_cold_and_warm_for_the_tui(tmp_path: Path) -> None:
+    from lightprof.profile.load import load_profile
+    from lightprof.session import attribute_target
+
+    (tmp_path / "witness.py").write_text(WITNESS, encoding="utf-8")
+    spec = load_profile(profile(tmp_path, ["{python}", "witness.py"])).targets[0]
+
+    warm = attribute_target(spec, cache="warm", sample=False)
+    cold = attribute_target(spec, cache="cold", sample=False)
+
+    assert (warm.cache, cold.cache) == ("warm", "cold")
+    assert warm.runs == cold.runs == 5 and warm.import_time_s is not None and cold.import_time_s is not None
+    seen = starts(tmp_path)
+    assert [s["prefix"] is None for s in seen] == [True] * 5 + [False] * 5

@@ -114,3 +114,35 @@ def test_import_budgets_on_a_target_that_is_not_python_are_unmeasured(tmp_path: 
     assert proc.returncode == 3, output(proc)
     row = budget_rows(tmp_path / "r.json")["import_time"]
     assert row["verdict"] == "unmeasured" and "Python target" in row["note"]
+
+
+def test_import_time_against_a_stored_baseline_holds_unchanged_and_regresses_when_tripled(tmp_path: Path) -> None:
+    program(tmp_path, calls_heavy=False)
+    profile(tmp_path, ["{python}", "prog.py"], budget='import_time = "10s"')
+    recorded = run_headless(tmp_path, "--update-baseline")
+    assert recorded.returncode == 0, output(recorded)
+
+    unchanged = run_headless(tmp_path, "--json", "same.json")
+    heavy = tmp_path / "heavy.py"
+    heavy.write_text(heavy.read_text().replace("< 0.08", "< 0.24"), encoding="utf-8")
+    slower = run_headless(tmp_path, "--json", "slower.json")
+
+    assert unchanged.returncode == 0, output(unchanged)
+    assert budget_rows(tmp_path / "same.json")["import_time"]["verdict"] == "pass"
+    assert slower.returncode == 1, output(slower)
+    row = budget_rows(tmp_path / "slower.json")["import_time"]
+    assert row["verdict"] == "regression" and row["measured_ci"][0] > row["baseline"] * 1.1
+
+
+def test_a_script_started_by_its_shebang_is_attributed_too(tmp_path: Path) -> None:
+    """PYTHONPROFILEIMPORTTIME reaches an interpreter that lightprof does not start itself."""
+    program(tmp_path, calls_heavy=False)
+    tool = tmp_path / "tool"
+    tool.write_text(f"#!{PY}\n" + (tmp_path / "prog.py").read_text(), encoding="utf-8")
+    tool.chmod(0o755)
+    profile(tmp_path, ["./tool"], budget='forbid_imports = ["heavy"]')
+
+    proc = run_headless(tmp_path, "--json", "r.json")
+
+    assert proc.returncode == 1, output(proc)
+    assert budget_rows(tmp_path / "r.json")["forbid_imports"]["note"] == "imported: heavy"

@@ -26,8 +26,11 @@ def import_figures(spec: TargetSpec, result: TargetResult) -> list[Figure]:
     if "import_time" in spec.budget:
         value = imports.import_time_s if imports is not None else None
         said = f"median of {imports.runs} starts; interpreter start-up apart" if imports is not None else note
+        # The starts' range is the figure's interval: against a stored baseline's one number, only a
+        # change beyond the tolerance by the whole range is a regression (a few starts are noisy).
         figures.append(Figure(spec.name, "import_time", value, spec.budget["import_time"], "s",
-                              tolerance=spec.tolerance, note=said))
+                              tolerance=spec.tolerance, note=said,
+                              ci=imports.import_time_range_s if imports is not None else None))
     if spec.forbid_imports:
         if imports is not None:
             found = forbidden(imports.imports, spec.forbid_imports)

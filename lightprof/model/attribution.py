@@ -80,6 +80,7 @@ class Attribution:
     runs: int = 0
     cache: str = "warm"
     import_time_s: float | None = None
+    import_time_range_s: tuple[float, float] | None = None  # the fastest and slowest of the starts
     startup_s: float | None = None
     imports: list[ImportRow] = field(default_factory=list)
     lazy_candidates: list[str] = field(default_factory=list)

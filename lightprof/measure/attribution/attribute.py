@@ -86,6 +86,7 @@ def attribute_target(
             result.runs = len(starts)
             result.imports = importtime.merge(starts)
             result.import_time_s = importtime.own_import_time(starts)
+            result.import_time_range_s = importtime.own_import_range(starts)
             result.startup_s = importtime.startup_time(starts)
         elif nodeprof.is_node(argv):
             result.kind = "node"
