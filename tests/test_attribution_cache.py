@@ -43,7 +43,8 @@ def test_cold_gives_every_run_a_fresh_empty_cache_folder_and_removes_it(tmp_path
     assert all(isinstance(s["node"], str) and s["node"].startswith(str(temporary)) for s in seen)
     assert list(temporary.iterdir()) == []  # every folder removed
     data = json.loads((tmp_path / "r.json").read_text())
-    assert data["targets"][0]["attribution"]["cache"] == "cold"
+    assert data["targets"][0]["cache"] == data["targets"][0]["attribution"]["cache"] == "cold"
+    assert "(exit, cache cold)" in proc.stdout
 
 
 def test_warm_leaves_the_caches_alone(tmp_path: Path) -> None:

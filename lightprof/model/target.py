@@ -142,3 +142,4 @@ class TargetResult:
     calibration: Calibration | None = None
     # --attribute or an import budget: where the cold start goes (lightprof.measure.attribution).
     attribution: Attribution | None = None
+    cache: str = "warm"  # "cold": every run started with fresh bytecode and compile caches

@@ -46,7 +46,7 @@ def render_table(result: Result, *, colour: bool = False, unicode: bool = True) 
                 lines.extend(f"      | {line}" for line in tail)
             continue
         s = target.cold_start_s
-        parts = [f"  {target.name} ({target.ready})"]
+        parts = [f"  {target.name} ({target.ready}{', cache cold' if target.cache == 'cold' else ''})"]
         if s is not None:
             extra = f" (+{target.extra_runs} near a threshold)" if target.extra_runs else ""
             parts.append(

@@ -126,6 +126,9 @@ def measure_profile(
             profile.targets, samples=samples, calibrate=calibrate, base=base,
             on_event=on_event, cancel=cancel,
         ))
+    caches = {spec.name: spec.cache for spec in profile.targets}
+    for measured in result.targets:
+        measured.cache = caches.get(measured.name, measured.cache)
     if attribute or any("import_time" in s.budget or s.forbid_imports for s in profile.targets):
         from lightprof.measure.attribution.attribute import FOLDER, attribute_results
 
