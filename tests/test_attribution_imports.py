@@ -146,3 +146,20 @@ def test_a_script_started_by_its_shebang_is_attributed_too(tmp_path: Path) -> No
 
     assert proc.returncode == 1, output(proc)
     assert budget_rows(tmp_path / "r.json")["forbid_imports"]["note"] == "imported: heavy"
+
+
+def test_a_server_ready_on_stdout_counts_only_the_imports_before_its_line(tmp_path: Path) -> None:
+    program(tmp_path, calls_heavy=False)
+    (tmp_path / "server.py").write_text(
+        "import sys\nimport time\n\nimport heavy\n\nprint('time to serve', flush=True)\n"
+        "import decimal\n\ntime.sleep(60)\n", encoding="utf-8")
+    # "import time" would match the interpreter's own import lines if they were taken for output.
+    profile(tmp_path, ["{python}", "server.py"], extra='ready = { stdout = "import time|to serve" }',
+            budget='forbid_imports = ["decimal"]')
+
+    proc = run_headless(tmp_path, "--json", "r.json")
+
+    assert proc.returncode == 0, output(proc)
+    modules = {row["module"] for row in attribution_of(tmp_path / "r.json", "prog")["imports"]}
+    assert "heavy" in modules and "decimal" not in modules
+    assert budget_rows(tmp_path / "r.json")["forbid_imports"]["verdict"] == "pass"

@@ -119,8 +119,10 @@ def _feed(watch: OutputWatch, proc: subprocess.Popen[bytes], stderr_path: Path, 
     with open(stderr_path, "rb") as err:
         err.seek(seen)
         data = err.read()
-    if data:
-        watch.feed(data)
+    # The interpreter's import-time lines are lightprof's doing, not the target's output.
+    text = b"".join(line for line in data.splitlines(keepends=True) if not line.startswith(b"import time:"))
+    if text:
+        watch.feed(text)
     return seen + len(data)
 
 
