@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from lightprof.errors import ProfileError
+from lightprof.profile_paths import PathSpec, TelemetrySpec
 from lightprof.units import UnitError, parse_duration, parse_ratio, parse_size
 
 if sys.version_info >= (3, 11):
@@ -96,6 +97,9 @@ class TargetSpec:
     max_time: float = 60.0
     inconclusive: str = "warn"
     against: str | None = None  # another target of the profile, run interleaved with this one
+    # Critical paths requested after ready, and the target's own telemetry (lightprof.profile_paths).
+    paths: tuple[PathSpec, ...] = ()
+    telemetry: TelemetrySpec | None = None
 
     @property
     def argv(self) -> list[str]:
@@ -240,12 +244,16 @@ class LineIndex:
     def __init__(self, text: str) -> None:
         self.lines: dict[tuple[Any, ...], int] = {}
         counters: dict[tuple[str, ...], int] = {}
+        arrays: dict[tuple[Any, ...], int] = {}
         current: tuple[Any, ...] = ()
         for number, line in enumerate(text.splitlines(), start=1):
             if match := _ARRAY_HEADER.match(line):
                 names = tuple(_split_dotted(match.group(1)))[: self.MAX_HEADER_PARTS]
                 counters[names] = counters.get(names, -1) + 1
-                current = self._resolve(names, counters) + (counters[names],)
+                # Counted per enclosing table: the first [[target.path]] of every target is 0.
+                parent = self._resolve(names, counters)
+                arrays[parent] = arrays.get(parent, -1) + 1
+                current = parent + (arrays[parent],)
                 self.lines.setdefault(current, number)
                 continue
             if match := _TABLE_HEADER.match(line):
@@ -423,9 +431,9 @@ def _type_name(value: Any) -> str:
 
 _TARGET_KEYS = (
     "name", "command", "cwd", "env", "ready", "hold", "runs", "warmup", "max_runs", "max_time", "timeout",
-    "grace", "sample_hz", "tolerance", "inconclusive", "against", "budget",
+    "grace", "sample_hz", "tolerance", "inconclusive", "against", "budget", "path", "telemetry",
 )
-_DEFAULT_KEYS = tuple(k for k in _TARGET_KEYS if k not in ("name", "command", "against"))
+_DEFAULT_KEYS = tuple(k for k in _TARGET_KEYS if k not in ("name", "command", "against", "path", "telemetry"))
 _ARTIFACT_KEYS = ("name", "path", "python_env", "compression", "budget", "top", "tolerance")
 _IMAGE_KEYS = (
     "name", "path", "image", "budget", "budget_compressed", "wasted_max", "efficiency_min", "top",
@@ -550,6 +558,20 @@ def _check_against(v: _Validator, targets: list[TargetSpec]) -> None:
                                f"compared against '{other.against}'; compare each target with a plain one")
 
 
+def _parse_paths_and_telemetry(v: _Validator, raw: Mapping[str, Any], path: tuple[Any, ...], tname: str,
+                               settings: dict[str, Any]) -> dict[tuple[str, str], int]:
+    from lightprof import profile_paths
+
+    ready = settings.get("ready", ReadySpec())
+    if "path" in raw:
+        settings["paths"] = profile_paths.parse_paths(v, raw["path"], path + ("path",), tname, ready,
+                                                      settings.get("timeout", 10.0))
+    if "telemetry" in raw:
+        settings["telemetry"] = profile_paths.parse_telemetry(v, raw["telemetry"], path + ("telemetry",), tname,
+                                                              ready)
+    return profile_paths.budget_lines(v, raw.get("path"), path + ("path",), tname, settings.get("paths", ()))
+
+
 def _parse_build(v: _Validator, raw: Any) -> BuildSpec:
     table = v.table(raw, ("build",))
     v.check_keys(table, _BUILD_KEYS, ("build",))
@@ -649,6 +671,8 @@ def _validate(data: Mapping[str, Any], v: _Validator, *, name_hint: str) -> dict
             line = v.index.line_of(v.prefix + path + ("budget", metric))
             if line:
                 lines[(tname, metric)] = line
+        if "path" in raw or "telemetry" in raw:
+            lines.update(_parse_paths_and_telemetry(v, raw, path, tname, settings))
         targets.append(TargetSpec(name=tname, command=command, **settings))
     _check_against(v, targets)
 

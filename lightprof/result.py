@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from lightprof.errors import ProfileError
 from lightprof.measure.sizes_model import ArtifactResult, ImageResult
+from lightprof.paths_model import Counter, EventStats, PathResult, Telemetry
 from lightprof.serial import from_jsonable, to_jsonable
 
 if TYPE_CHECKING:
@@ -153,6 +154,11 @@ class TargetResult:
     extra_runs: int = 0
     comparison: Comparison | None = None
     calibration: Calibration | None = None
+    # Critical paths and the target's own telemetry (lightprof.paths_model), from its memory run.
+    paths: list[PathResult] = field(default_factory=list)
+    events: list[EventStats] = field(default_factory=list)
+    counters: dict[str, Counter] = field(default_factory=dict)
+    telemetry: Telemetry | None = None
 
 
 @dataclass

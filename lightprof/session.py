@@ -160,6 +160,10 @@ def collect_figures(profile: Profile, result: Result) -> list[Figure]:
     for spec in profile.targets:
         if spec.name in targets:
             figures.extend(target_figures(spec, targets[spec.name]))
+            if spec.paths or spec.telemetry:
+                from lightprof.measure.paths.figures import path_figures
+
+                figures.extend(path_figures(spec, targets[spec.name]))
     if result.artifacts:
         from lightprof.measure.artifacts import artifact_figures
 
@@ -184,8 +188,11 @@ def collect_figures(profile: Profile, result: Result) -> list[Figure]:
     if any(artifact.wasm_files for artifact in result.artifacts):
         # The practice's rule: Wasm that ships needs a kernel sample proving it pays its way.
         from lightprof.measure.kernels import wasm_rule_figures
+        from lightprof.measure.kernels.rules import kernel_samples
+        from lightprof.measure.paths.figures import event_samples
 
-        figures.extend(wasm_rule_figures(profile, result.artifacts, result.kernels))
+        finders = [kernel_samples(result.kernels), event_samples(result.targets)]
+        figures.extend(wasm_rule_figures(profile, result.artifacts, result.kernels, finders))
     return figures
 
 

@@ -49,7 +49,7 @@ def measure_target(
     """Cold-start `spec` warmup + runs times (up to max_runs), watch its memory, return the result."""
     cancel = cancel or threading.Event()
     result = TargetResult(name=spec.name, command=_command(spec), ready=spec.ready.describe())
-    holds = spec.ready.kind != "exit" and spec.hold > 0
+    holds = spec.ready.kind != "exit" and (spec.hold > 0 or bool(spec.paths or spec.telemetry))
     planned = spec.warmup + spec.runs + 1
     state = {"index": 0}
 
@@ -122,6 +122,10 @@ def measure_target(
             planned = len(result.runs) + 1
             launch(False, memory_run=True)
         result.memory = _memory(outcomes, sampler.interval)
+        if spec.paths or spec.telemetry:
+            from lightprof.measure.paths.load import apply_load
+
+            apply_load(result, next((o for o in outcomes if o.run.memory_run), None))
     finally:
         sampler.close()
         spawner.close()

@@ -12,6 +12,7 @@ from lightprof.report.format import (
     measured_text,
     warnings,
 )
+from lightprof.report.paths import target_lines
 from lightprof.result import Result
 from lightprof.units import format_duration, format_size
 
@@ -38,6 +39,7 @@ def render_table(result: Result, *, colour: bool = False, unicode: bool = True) 
             if target.stderr_tail:
                 tail = target.stderr_tail.splitlines()[-5:]
                 lines.extend(f"      | {line}" for line in tail)
+            lines.extend(f"    {line}" for line in target_lines(target))
             continue
         s = target.cold_start_s
         parts = [f"  {target.name} ({target.ready})"]
@@ -62,6 +64,7 @@ def render_table(result: Result, *, colour: bool = False, unicode: bool = True) 
         lines.append(" · ".join(parts))
         if (compared := comparison_text(target)) is not None:
             lines.append(f"    {compared}")
+        lines.extend(f"    {line}" for line in target_lines(target))
     for subject in [*result.artifacts, *result.images, *result.kernels]:
         if getattr(subject, "error", None):
             lines.append(f"  {subject.name}: could not be measured: {subject.error}")

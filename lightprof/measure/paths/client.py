@@ -1,0 +1,224 @@
+"""The request loop of one critical path: http.client on kept-alive loopback connections.
+
+Each worker (one per `concurrency`) keeps one HTTP/1.1 connection open and sends its requests
+back to back on it, timing each with `perf_counter_ns` from the request's first byte to the
+response's last: the client-side latency a caller of the route sees. Before the first byte on
+a connection its peer address is checked: a request never leaves this machine's loopback,
+whatever a name resolves to. The loop is bounded in count (`requests`), in time (`max_time`
+for the path, `timeout` per request) and by the caller's cancel event; a server that stops
+answering ends the path after a few failed connections in a row instead of being hammered.
+
+The client's own cost is measured (CPU time of the threads that ran the requests), and
+`bench/bench_paths.py` compares its latencies with a raw-socket client on the same server.
+"""
+
+from __future__ import annotations
+
+import http.client
+import ipaddress
+import socket
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+FAILURES_IN_A_ROW = 5  # requests without any answer in a row: the server is gone, stop the path
+FAILURES_KEPT = 5  # distinct failure sentences kept for the report
+_READ = 65536
+
+
+class NotLoopback(Exception):
+    """A connection's peer is not on this machine's loopback: nothing is sent."""
+
+
+@dataclass
+class Answer:
+    latency_s: float
+    status: int | None  # None: no answer (refused, reset, timed out)
+    failure: str | None = None
+
+
+@dataclass
+class PathRun:
+    """What the loop saw: the first request apart, then warm-ups, then the measured ones."""
+
+    first: Answer | None = None
+    measured: list[Answer] = field(default_factory=list)
+    sent: int = 0
+    wall_s: float = 0.0
+    client_cpu_s: float = 0.0
+    stopped_by: str | None = None  # "max_time", "connection" or "cancelled"
+
+
+def is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host.split("%")[0]).is_loopback
+    except ValueError:
+        return False
+
+
+class Client:
+    """One kept-alive connection to one loopback origin."""
+
+    def __init__(self, url: str, timeout: float) -> None:
+        parts = urlsplit(url)
+        self.host = parts.hostname or "127.0.0.1"
+        self.port = parts.port or 80
+        self.target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        self.timeout = timeout
+        self._conn: http.client.HTTPConnection | None = None
+
+    def _connect(self) -> http.client.HTTPConnection:
+        conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
+        conn.connect()
+        assert conn.sock is not None
+        peer = conn.sock.getpeername()[0]
+        if not is_loopback(peer):
+            conn.close()
+            raise NotLoopback(f"{self.host} connected to {peer}, which is not loopback: nothing was sent")
+        conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return conn
+
+    def request(self, method: str, body: bytes | None, headers: dict[str, str]) -> Answer:
+        start = time.perf_counter_ns()
+        try:
+            if self._conn is None:
+                self._conn = self._connect()
+            self._conn.request(method, self.target, body=body, headers=headers)
+            response = self._conn.getresponse()
+            limit = start + int(self.timeout * 1e9)
+            while response.read(_READ):
+                if time.perf_counter_ns() > limit:  # an answer that trickles in is cut off
+                    raise TimeoutError
+            latency = (time.perf_counter_ns() - start) / 1e9
+            if response.will_close:
+                self.close()
+            return Answer(latency, response.status)
+        except NotLoopback as exc:
+            self.close()
+            return Answer((time.perf_counter_ns() - start) / 1e9, None, str(exc))
+        except (OSError, http.client.HTTPException) as exc:
+            self.close()
+            return Answer((time.perf_counter_ns() - start) / 1e9, None, describe(exc, self.timeout))
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+
+def describe(exc: BaseException, timeout: float) -> str:
+    if isinstance(exc, ConnectionRefusedError):
+        return "connection refused"
+    if isinstance(exc, (ConnectionResetError, BrokenPipeError, http.client.RemoteDisconnected)):
+        return "connection closed by the server without an answer"
+    if isinstance(exc, (socket.timeout, TimeoutError)):
+        return f"no answer within {timeout:g} s"
+    if isinstance(exc, http.client.HTTPException):
+        return f"not an HTTP answer ({type(exc).__name__})"
+    return f"{type(exc).__name__}: {exc}"
+
+
+def run_requests(
+    url: str, method: str, body: bytes | None, headers: dict[str, str], *, requests: int, warmup: int,
+    concurrency: int, timeout: float, max_time: float, cancel: threading.Event,
+    on_start: Callable[[], None] | None = None,
+) -> PathRun:
+    """The first request alone, then `warmup` and `requests` requests from `concurrency` workers.
+
+    `on_start` is called once the warm-ups are done, just before the measured requests (the
+    caller reads the tree's CPU there).
+    """
+    run = PathRun()
+    deadline = time.monotonic() + max_time
+    clients = [Client(url, timeout) for _ in range(concurrency)]
+    lock = threading.Lock()
+    left = {"warm": warmup, "measure": requests}
+    failing = [0]
+
+    def take(phase: str) -> bool:
+        with lock:
+            if cancel.is_set():
+                run.stopped_by = run.stopped_by or "cancelled"
+            elif failing[0] >= FAILURES_IN_A_ROW:
+                run.stopped_by = run.stopped_by or "connection"
+            elif time.monotonic() >= deadline:
+                run.stopped_by = run.stopped_by or "max_time"
+            elif left[phase] > 0:
+                left[phase] -= 1
+                return True
+            return False
+
+    def note(answer: Answer, measured: bool) -> None:
+        with lock:
+            run.sent += 1
+            failing[0] = failing[0] + 1 if answer.status is None else 0
+            if measured:
+                run.measured.append(answer)
+
+    def loop(phase: str, client: Client) -> float:
+        spent = time.thread_time()
+        while take(phase):
+            note(client.request(method, body, headers), phase == "measure")
+        return time.thread_time() - spent
+
+    try:
+        spent = time.thread_time()
+        run.first = clients[0].request(method, body, headers)
+        run.sent = 1
+        failing[0] = 0 if run.first.status is not None else 1
+        run.client_cpu_s = time.thread_time() - spent
+        _together(clients, lambda client: loop("warm", client))
+        if on_start is not None:
+            on_start()
+        started = time.perf_counter_ns()
+        run.client_cpu_s = sum(_together(clients, lambda client: loop("measure", client)))
+        run.wall_s = (time.perf_counter_ns() - started) / 1e9
+    finally:
+        for client in clients:
+            client.close()
+    return run
+
+
+def _together(clients: list[Client], work: Callable[[Client], float]) -> list[float]:
+    """Run `work(client)` for every client at once (the first in this thread); their results."""
+    if len(clients) == 1:
+        return [work(clients[0])]
+    results: list[float] = [0.0] * len(clients)
+
+    def worker(i: int) -> None:
+        results[i] = work(clients[i])
+
+    threads = [threading.Thread(target=worker, args=(i,), name=f"lightprof-path-{i}", daemon=True)
+               for i in range(1, len(clients))]
+    for thread in threads:
+        thread.start()
+    worker(0)
+    for thread in threads:
+        thread.join()
+    return results
+
+
+def fetch_text(url: str, timeout: float, limit: int = 16 * 1024 * 1024) -> str:
+    """GET `url` on loopback and return its body as text; ValueError saying why not."""
+    client = Client(url, timeout)
+    try:
+        conn = client._conn = client._connect()
+        conn.request("GET", client.target, headers={"User-Agent": "lightprof", "Accept": "text/plain"})
+        response = conn.getresponse()
+        if response.status != 200:
+            raise ValueError(f"{url} answered HTTP {response.status}, expected 200")
+        data = response.read(limit + 1)
+    except NotLoopback as exc:
+        raise ValueError(str(exc)) from None
+    except (OSError, http.client.HTTPException) as exc:
+        raise ValueError(f"{url}: {describe(exc, timeout)}") from None
+    finally:
+        client.close()
+    if len(data) > limit:
+        raise ValueError(f"{url} answered more than {limit} bytes")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ValueError(f"{url} did not answer UTF-8 text") from None
