@@ -139,7 +139,7 @@ def parse_paths(v: _Validator, raw: Any, path: tuple[Any, ...], target: str, rea
     if isinstance(raw, dict) or not isinstance(raw, list) or not all(isinstance(item, dict) for item in raw):
         raise v.fail(path, "'path' must be an array of tables: write [[target.path]]")
     if raw and origin_of(ready) is None:
-        raise v.fail(path, f"target '{target}' has [[target.path]] but is ready by {ready.kind}; paths need a "
+        raise v.fail(path + (0,), f"target '{target}' has [[target.path]] but is ready by {ready.kind}; paths need a "
                            "server ready mode: ready = { http = \"http://127.0.0.1:PORT/...\" } or { port = PORT }")
     specs: list[PathSpec] = []
     names: set[str] = set()

@@ -16,6 +16,15 @@ requests.
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
 PYTHON_SERVER = r'''
 import json, os, sys, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -184,3 +193,87 @@ http.createServer((req, res) => {
   answer(res, 200, "ok");
 }).listen(PORT, "127.0.0.1");
 '''
+
+
+PY = sys.executable
+NODE = shutil.which("node")
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def server_command(folder: Path, kind: str, port: int) -> list[str]:
+    """Write the `kind` ("python" or "node") server into `folder`; the command that starts it."""
+    if kind == "python":
+        (folder / "server.py").write_text(PYTHON_SERVER, encoding="utf-8")
+        return [os.path.realpath(PY), str(folder / "server.py"), str(port)]
+    assert NODE is not None
+    (folder / "server.js").write_text(NODE_SERVER, encoding="utf-8")
+    return [NODE, str(folder / "server.js"), str(port)]
+
+
+def toml_value(value: Any) -> str:
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{k} = {toml_value(v)}" for k, v in value.items()) + " }"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    return json.dumps(value)
+
+
+def profile_text(command: list[str], port: int, paths: list[dict[str, Any]], *, env: dict[str, str] | None = None,
+                 telemetry: dict[str, Any] | None = None, budget: dict[str, Any] | None = None,
+                 extra: str = "", hold: str = "0.3s") -> str:
+    """A profile with one server target ready on `port` and the given paths (each a dict; its
+    "budget" key becomes [target.path.budget])."""
+    lines = ["version = 1", 'name = "paths"', "", "[[target]]", 'name = "server"',
+             f"command = {toml_value(command)}", f'ready = {{ http = "http://127.0.0.1:{port}/health" }}',
+             "runs = 2", "warmup = 0", f'hold = "{hold}"', 'timeout = "30s"']
+    if env:
+        lines.append(f"env = {toml_value(env)}")
+    if budget:
+        lines += ["[target.budget]"] + [f"{k} = {toml_value(v)}" for k, v in budget.items()]
+    if telemetry:
+        lines += ["[target.telemetry]"] + [f"{k} = {toml_value(v)}" for k, v in telemetry.items()]
+    for path in paths:
+        path = dict(path)
+        path_budget = path.pop("budget", None)
+        lines += ["[[target.path]]"] + [f"{k} = {toml_value(v)}" for k, v in path.items()]
+        if path_budget:
+            lines += ["[target.path.budget]"] + [f"{k} = {toml_value(v)}" for k, v in path_budget.items()]
+    return "\n".join(lines) + "\n" + extra
+
+
+def run_headless(folder: Path, profile: str, *args: str, timeout: float = 300) -> tuple[int, dict[str, Any], str]:
+    """(exit code, the JSON report or {}, stdout+stderr) of `lightprof --headless` on `profile`."""
+    (folder / "lightprof.toml").write_text(profile, encoding="utf-8")
+    report = folder / "report.json"
+    report.unlink(missing_ok=True)
+    proc = subprocess.run([PY, "-m", "lightprof", "--headless", "--json", str(report), *args], cwd=folder,
+                          capture_output=True, text=True, timeout=timeout)
+    data = json.loads(report.read_text()) if report.exists() else {}
+    return proc.returncode, data, proc.stdout + proc.stderr
+
+
+def left_running(marker: str) -> list[str]:
+    """Command lines of live processes that mention `marker` (a test's own folder)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as handle:
+                cmdline = handle.read().replace(b"\0", b" ").decode("utf-8", "replace")
+            with open(f"/proc/{entry}/stat", "rb") as handle:
+                state = handle.read().rsplit(b")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if marker in cmdline and state != b"Z":
+            found.append(cmdline)
+    return found

@@ -44,8 +44,10 @@ def path_figures(spec: TargetSpec, result: TargetResult) -> list[Figure]:
 
 
 def _why_unmeasured(result: TargetResult, path: PathResult | None) -> str:
+    if result.error:  # as for its other budgets: a target that failed has no figures
+        return result.error
     if path is None:
-        return result.error or "the path was not run"
+        return "the path was not run"
     if path.error:
         return path.error
     return ""

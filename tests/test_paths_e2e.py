@@ -1,0 +1,227 @@
+"""End to end: `lightprof --headless` sends a profile's paths to real servers on loopback.
+
+Two servers written for these tests (tests/paths_servers.py): one on Python's http.server, one on
+Node's own `http` module. Assertions are on behaviour and on figures checked against independent
+readings (/proc, the server's own counters and RSS log), never on absolute speed.
+"""
+
+from __future__ import annotations
+
+import http.client
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.paths_servers import NODE, free_port, left_running, profile_text, run_headless, server_command
+
+MiB = 2**20
+KINDS = ["python", pytest.param("node", marks=pytest.mark.skipif(NODE is None, reason="node is not installed"))]
+# Per-request work of /costly for each server, so the two routes differ by far more than noise.
+COSTLY = {"python": "300000", "node": "10000000"}
+
+
+def _paths(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {p["name"]: p for p in data["targets"][0]["paths"]}
+
+
+def _rows(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {row["metric"]: row for row in data["budgets"]}
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_paths_are_ranked_and_events_and_counters_match_the_requests_sent(tmp_path: Path, kind: str) -> None:
+    port = free_port()
+    paths = [
+        {"name": "cheap", "url": "/cheap", "requests": 60},
+        {"name": "costly", "url": "/costly", "requests": 15},
+        {"name": "sum", "method": "POST", "url": "/sum", "body": {"size": "16KiB"}, "requests": 30, "warmup": 3,
+         "concurrency": 2},
+    ]
+    profile = profile_text(server_command(tmp_path, kind, port), port, paths, env={"COSTLY_WORK": COSTLY[kind]},
+                           telemetry={"events": True, "metrics": "/metrics"})
+    code, data, output = run_headless(tmp_path, profile)
+    assert code == 0, output
+    got = _paths(data)
+    cheap, costly, summed = got["cheap"], got["costly"], got["sum"]
+    assert costly["latency_s"]["p50"] > 3 * cheap["latency_s"]["p50"]
+    assert cheap["ops_per_cpu_s"] > 3 * costly["ops_per_cpu_s"]
+    assert (cheap["requests"], cheap["sent"], costly["sent"]) == (60, 61, 16)
+    assert (summed["requests"], summed["sent"], summed["errors"]) == (30, 34, 0)
+    assert cheap["first_latency_s"] > 0 and summed["concurrency"] == 2
+    events = data["targets"][0]["events"]
+    assert [(e["event"], e["op"], e["impl"], e["n"]) for e in events] == [("op_latency", "sum", "js", 34)]
+    assert events[0]["ms"]["n"] == 34
+    counters = data["targets"][0]["counters"]
+    assert counters['requests_total{route="/cheap"}']["delta"] == 61
+    assert counters['requests_total{route="/costly"}']["delta"] == 16
+    assert counters['requests_total{route="/sum"}'] == {"before": None, "after": 34, "delta": 34}
+    assert counters["wasm_instantiates_total"] == {"before": 0, "after": 0, "delta": 0}
+    assert "path costly: GET /costly" in output and "counter wasm_instantiates_total: 0 → 0 (+0)" in output
+    assert not left_running(str(tmp_path))
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_latency_p95_fails_when_the_route_is_made_slower_and_passes_when_not(tmp_path: Path, kind: str) -> None:
+    port = free_port()
+    command = server_command(tmp_path, kind, port)
+    paths = [{"name": "costly", "url": "/costly", "requests": 10, "budget": {"latency_p95": "60ms"}}]
+    fast = {"python": "1000", "node": "10000"}[kind]
+    slow = {"python": "3000000", "node": "200000000"}[kind]
+    code, data, output = run_headless(tmp_path, profile_text(command, port, paths, env={"COSTLY_WORK": fast}))
+    assert code == 0, output
+    assert _rows(data)["latency_p95@costly"]["verdict"] == "pass"
+    code, data, output = run_headless(tmp_path, profile_text(command, port, paths, env={"COSTLY_WORK": slow}))
+    assert code == 1, output
+    row = _rows(data)["latency_p95@costly"]
+    assert row["verdict"] == "fail" and row["measured"] > 0.06
+    assert "latency_p95@costly" in output and not left_running(str(tmp_path))
+
+
+def _proc_cpu_s(pid: int) -> float:
+    with open(f"/proc/{pid}/stat", "rb") as handle:
+        fields = handle.read().rsplit(b")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _independent_ops_per_cpu_s(command: list[str], port: int, env: dict[str, str], requests: int) -> float:
+    """Start the server, send `requests` GET /costly on one kept-alive connection, and divide by
+    the CPU time /proc/PID/stat shows the server spent meanwhile."""
+    import subprocess
+
+    proc = subprocess.Popen(command, env={**os.environ, **env}, stdout=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                conn.request("GET", "/health")
+                conn.getresponse().read()
+                break
+            except OSError:
+                conn.close()
+                assert time.monotonic() < deadline, "the server never answered"
+                time.sleep(0.05)
+        before = _proc_cpu_s(proc.pid)
+        for _ in range(requests):
+            conn.request("GET", "/costly")
+            response = conn.getresponse()
+            response.read()
+            assert response.status == 200
+        spent = _proc_cpu_s(proc.pid) - before
+        conn.close()
+        return requests / spent
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_ops_per_cpu_second_agrees_with_an_independent_count_from_proc(tmp_path: Path, kind: str) -> None:
+    port = free_port()
+    command = server_command(tmp_path, kind, port)
+    env = {"COSTLY_WORK": COSTLY[kind]}
+    reference = _independent_ops_per_cpu_s(command, port, env, 60)
+    paths = [{"name": "costly", "url": "/costly", "requests": 60, "budget": {"ops_per_cpu_s": reference * 0.5}}]
+    code, data, output = run_headless(tmp_path, profile_text(command, port, paths, env=env))
+    assert code == 0, output
+    measured = _paths(data)["costly"]["ops_per_cpu_s"]
+    assert abs(measured / reference - 1) <= 0.15, (measured, reference)
+    code, data, output = run_headless(tmp_path, profile_text(
+        command, port, [{**paths[0], "budget": {"ops_per_cpu_s": reference * 3}}], env=env))
+    assert code == 1 and _rows(data)["ops_per_cpu_s@costly"]["verdict"] == "fail", output
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_steady_rss_is_judged_under_load_and_matches_what_proc_shows(tmp_path: Path, kind: str) -> None:
+    port = free_port()
+    log = tmp_path / "rss.log"
+    paths = [{"name": "grow", "url": "/grow", "requests": 40}]
+    env = {"GROW_BYTES": str(MiB), "RSS_LOG": str(log)}
+    profile = profile_text(server_command(tmp_path, kind, port), port, paths, env=env, budget={"rss_steady": "1GiB"})
+    code, data, output = run_headless(tmp_path, profile)
+    assert code == 0, output
+    target = data["targets"][0]
+    idle = target["telemetry"]["idle_rss_bytes"]
+    loaded = target["memory"]["steady_rss_bytes"]
+    logged = [int(line.split()[1]) for line in log.read_text().splitlines()]
+    assert len(logged) == 41  # the first request and 40 measured ones, each logged by the server
+    # The server's own /proc/self/statm after its last request, and before its first one.
+    assert abs(loaded - logged[-1]) <= 2 * MiB, (loaded, logged[-1])
+    assert abs(idle - (logged[0] - MiB)) <= 3 * MiB, (idle, logged[0])
+    assert loaded - idle >= 35 * MiB
+    grow = _paths(data)["grow"]
+    assert abs(grow["rss_after_bytes"] - logged[-1]) <= 2 * MiB and grow["rss_peak_bytes"] >= grow["rss_after_bytes"]
+    # A budget between the idle and the loaded figure: an idle reading would pass it, traffic breaks it.
+    between = f"{(idle + loaded) // 2 // MiB}MiB"
+    log.unlink()
+    code, data, output = run_headless(tmp_path, profile_text(server_command(tmp_path, kind, port), port, paths,
+                                                             env=env, budget={"rss_steady": between}))
+    assert code == 1 and _rows(data)["rss_steady"]["verdict"] == "fail", output
+    assert "RSS idle" in output and "under load" in output
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_wasm_impl_slower_than_js_fails_unless_justified_and_samples_the_shipped_module(
+        tmp_path: Path, kind: str) -> None:
+    port = free_port()
+    (tmp_path / "dist").mkdir()
+    (tmp_path / "dist" / "sum.wasm").write_bytes(b"\0asm\x01\0\0\0")
+    artifact = '\n[[artifact]]\nname = "bundle"\npath = "dist"\n'
+    paths = [{"name": name, "method": "POST", "url": url, "body": {"size": "64KiB"}, "requests": 12}
+             for name, url in (("js", "/sum"), ("wasm", "/wasm/sum"))]
+    command = server_command(tmp_path, kind, port)
+    env = {"WASM_REPEAT": "25"}
+    code, data, output = run_headless(tmp_path, profile_text(command, port, paths, env=env,
+                                                             telemetry={"events": True}, extra=artifact))
+    assert code == 1, output
+    rows = _rows(data)
+    assert rows["wasm_vs_js@sum"]["verdict"] == "fail"
+    assert rows["wasm_vs_js@sum"]["measured"] > rows["wasm_vs_js@sum"]["limit"]
+    assert "set [target.telemetry] justification" in output
+    assert rows["wasm_kernel_sample"]["verdict"] == "pass"
+    assert "by target 'server' op_latency events" in rows["wasm_kernel_sample"]["note"]
+
+    code, data, output = run_headless(tmp_path, profile_text(
+        command, port, paths, env=env, extra=artifact,
+        telemetry={"events": True, "justification": "the Wasm build is checked for exactness, not speed"}))
+    assert code == 0, output
+    assert "kept because: the Wasm build is checked" in _rows(data)["wasm_vs_js@sum"]["note"]
+
+    code, data, output = run_headless(tmp_path, profile_text(command, port, paths, env=env, extra=artifact))
+    assert code == 1 and _rows(data)["wasm_kernel_sample"]["verdict"] == "fail", output
+    assert "wasm_vs_js@sum" not in _rows(data)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_error_answers_are_counted_and_fail_the_path(tmp_path: Path, kind: str) -> None:
+    port = free_port()
+    paths = [{"name": "fail", "url": "/fail", "requests": 8, "budget": {"latency_p95": "10s"}},
+             {"name": "missing", "url": "/nothing-here", "requests": 3}]
+    code, data, output = run_headless(tmp_path, profile_text(server_command(tmp_path, kind, port), port, paths))
+    assert code == 1, output
+    rows = _rows(data)
+    assert rows["errors@fail"]["verdict"] == "fail" and rows["errors@fail"]["measured"] == 9
+    assert "9 of 9 requests failed (500 ×9)" in rows["errors@fail"]["note"]
+    assert rows["latency_p95@fail"]["verdict"] == "pass"  # the time is still measured, and shown
+    assert _paths(data)["missing"]["statuses"] == {"404": 4}
+    assert not left_running(str(tmp_path))
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_server_that_dies_mid_path_is_exit_3_naming_the_path_and_nothing_is_left(tmp_path: Path,
+                                                                                   kind: str) -> None:
+    port = free_port()
+    paths = [{"name": "cheap", "url": "/cheap", "requests": 50, "budget": {"latency_p95": "1s"}}]
+    profile = profile_text(server_command(tmp_path, kind, port), port, paths, env={"DIE_AFTER": "10"})
+    code, data, output = run_headless(tmp_path, profile)
+    assert code == 3, output
+    target = data["targets"][0]
+    assert "exited with code 3 while path 'cheap' ran" in target["error"]
+    cheap = _paths(data)["cheap"]
+    assert cheap["errors"] >= 1 and cheap["stopped_by"] == "connection"
+    assert any("refused" in f or "closed" in f for f in cheap["failures"]), cheap["failures"]
+    assert _rows(data)["latency_p95@cheap"]["verdict"] == "unmeasured"
+    assert not left_running(str(tmp_path))
