@@ -1,15 +1,16 @@
-"""The request loop of one critical path: http.client on kept-alive loopback connections.
+"""The request loop of one critical path, on kept-alive loopback connections.
 
-Each worker (one per `concurrency`) keeps one HTTP/1.1 connection open and sends its requests
-back to back on it, timing each with `perf_counter_ns` from the request's first byte to the
-response's last: the client-side latency a caller of the route sees. Before the first byte on
-a connection its peer address is checked: a request never leaves this machine's loopback,
-whatever a name resolves to. The loop is bounded in count (`requests`), in time (`max_time`
-for the path, `timeout` per request) and by the caller's cancel event; a server that stops
-answering ends the path after a few failed connections in a row instead of being hammered.
+Each worker (one per `concurrency`) keeps one HTTP/1.1 connection open (`wire`: a prebuilt
+request out, the answer read and dropped) and sends its requests back to back on it, timing
+each with `perf_counter_ns` from the request's first byte to the answer's last: the
+client-side latency a caller of the route sees. Before the first byte on a connection its peer
+address is checked: a request never leaves this machine's loopback, whatever a name resolves
+to. The loop is bounded in count (`requests`), in time (`max_time` for the path, `timeout` per
+request) and by the caller's cancel event; a server that stops answering ends the path after a
+few failed connections in a row instead of being hammered.
 
 The client's own cost is measured (CPU time of the threads that ran the requests), and
-`bench/bench_paths.py` compares its latencies with a raw-socket client on the same server.
+`bench/bench_paths.py` compares it with http.client and a raw-socket client on the same servers.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
+
+from lightprof.measure.paths.wire import Exchange, WireError
 
 FAILURES_IN_A_ROW = 5  # requests without any answer in a row: the server is gone, stop the path
 FAILURES_KEPT = 5  # distinct failure sentences kept for the report
@@ -59,53 +62,62 @@ def is_loopback(host: str) -> bool:
 
 
 class Client:
-    """One kept-alive connection to one loopback origin."""
+    """One kept-alive connection to one loopback origin (see `wire`: no http.client per request)."""
 
     def __init__(self, url: str, timeout: float) -> None:
         parts = urlsplit(url)
         self.host = parts.hostname or "127.0.0.1"
         self.port = parts.port or 80
         self.target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        self.netloc = parts.netloc
         self.timeout = timeout
-        self._conn: http.client.HTTPConnection | None = None
+        self._exchange: Exchange | None = None
+        self._prepared: tuple[str, bytes | None, tuple[tuple[str, str], ...], bytes, bytes | None] | None = None
 
-    def _connect(self) -> http.client.HTTPConnection:
-        conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
-        conn.connect()
-        assert conn.sock is not None
-        peer = conn.sock.getpeername()[0]
+    def _connect(self) -> socket.socket:
+        sock = socket.create_connection((self.host, self.port), timeout=self.timeout)
+        peer = sock.getpeername()[0]
         if not is_loopback(peer):
-            conn.close()
+            sock.close()
             raise NotLoopback(f"{self.host} connected to {peer}, which is not loopback: nothing was sent")
-        conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        return conn
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return sock
+
+    def _bytes(self, method: str, body: bytes | None, headers: dict[str, str]) -> tuple[bytes, bytes | None]:
+        """The request's bytes, built once per (method, body, headers): (head [+ small body], rest)."""
+        key = (method, body, tuple(headers.items()))
+        if self._prepared is None or self._prepared[:3] != key:
+            lines = [f"{method} {self.target} HTTP/1.1", f"Host: {self.netloc}"]
+            lines += [f"{name}: {value}" for name, value in headers.items()]
+            if body is not None or method in ("POST", "PUT", "PATCH"):
+                lines.append(f"Content-Length: {len(body or b'')}")
+            head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+            small = body is not None and len(body) <= _READ
+            self._prepared = (*key, head + (body if small and body else b""), None if small else body)
+        return self._prepared[3], self._prepared[4]
 
     def request(self, method: str, body: bytes | None, headers: dict[str, str]) -> Answer:
+        data, rest = self._bytes(method, body, headers)
         start = time.perf_counter_ns()
         try:
-            if self._conn is None:
-                self._conn = self._connect()
-            self._conn.request(method, self.target, body=body, headers=headers)
-            response = self._conn.getresponse()
-            limit = start + int(self.timeout * 1e9)
-            while response.read(_READ):
-                if time.perf_counter_ns() > limit:  # an answer that trickles in is cut off
-                    raise TimeoutError
+            if self._exchange is None:
+                self._exchange = Exchange(self._connect(), self.timeout)
+            status, keep = self._exchange.request(method, data, rest)
             latency = (time.perf_counter_ns() - start) / 1e9
-            if response.will_close:
+            if not keep:
                 self.close()
-            return Answer(latency, response.status)
+            return Answer(latency, status)
         except NotLoopback as exc:
             self.close()
             return Answer((time.perf_counter_ns() - start) / 1e9, None, str(exc))
-        except (OSError, http.client.HTTPException) as exc:
+        except (OSError, WireError) as exc:
             self.close()
             return Answer((time.perf_counter_ns() - start) / 1e9, None, describe(exc, self.timeout))
 
     def close(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
+        if self._exchange is not None:
+            self._exchange.sock.close()
+            self._exchange = None
 
 
 def describe(exc: BaseException, timeout: float) -> str:
@@ -115,6 +127,8 @@ def describe(exc: BaseException, timeout: float) -> str:
         return "connection closed by the server without an answer"
     if isinstance(exc, (socket.timeout, TimeoutError)):
         return f"no answer within {timeout:g} s"
+    if isinstance(exc, WireError):
+        return str(exc)
     if isinstance(exc, http.client.HTTPException):
         return f"not an HTTP answer ({type(exc).__name__})"
     return f"{type(exc).__name__}: {exc}"
@@ -203,8 +217,9 @@ def _together(clients: list[Client], work: Callable[[Client], float]) -> list[fl
 def fetch_text(url: str, timeout: float, limit: int = 16 * 1024 * 1024) -> str:
     """GET `url` on loopback and return its body as text; ValueError saying why not."""
     client = Client(url, timeout)
+    conn = http.client.HTTPConnection(client.host, client.port, timeout=timeout)
     try:
-        conn = client._conn = client._connect()
+        conn.sock = client._connect()
         conn.request("GET", client.target, headers={"User-Agent": "lightprof", "Accept": "text/plain"})
         response = conn.getresponse()
         if response.status != 200:
@@ -215,7 +230,7 @@ def fetch_text(url: str, timeout: float, limit: int = 16 * 1024 * 1024) -> str:
     except (OSError, http.client.HTTPException) as exc:
         raise ValueError(f"{url}: {describe(exc, timeout)}") from None
     finally:
-        client.close()
+        conn.close()
     if len(data) > limit:
         raise ValueError(f"{url} answered more than {limit} bytes")
     try:

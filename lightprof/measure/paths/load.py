@@ -87,7 +87,9 @@ def run_load(spec: TargetSpec, launched: Launched, sampler: TreeSampler, t0_ns: 
             break
         result = _run_path(path, resolve_url(path.url, origin), body, launched, sampler, t0_ns, cancel)
         outcome.paths.append(result)
-        if launched.wait_exit(0):
+        # A server that closed every connection may be dying: its sockets close before its exit
+        # is visible, so give it a moment before the next path would be blamed on it.
+        if launched.wait_exit(1.0 if result.stopped_by == "connection" else 0.0):
             exit_info = launched.reap()
             outcome.error = f"{exit_info.describe()} while path '{path.name}' ran"
             break
