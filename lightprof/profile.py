@@ -14,11 +14,13 @@ import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lightprof.errors import ProfileError
-from lightprof.profile_paths import PathSpec, TelemetrySpec
 from lightprof.units import UnitError, parse_duration, parse_ratio, parse_size
+
+if TYPE_CHECKING:  # loaded with the first profile that has paths or telemetry
+    from lightprof.profile_paths import PathSpec, TelemetrySpec
 
 if sys.version_info >= (3, 11):
     import tomllib

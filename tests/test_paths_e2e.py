@@ -128,6 +128,8 @@ def test_ops_per_cpu_second_agrees_with_an_independent_count_from_proc(tmp_path:
     code, data, output = run_headless(tmp_path, profile_text(command, port, paths, env=env))
     assert code == 0, output
     measured = _paths(data)["costly"]["ops_per_cpu_s"]
+    print(f"{kind}: ops_per_cpu_s {measured:.1f}, independent count from /proc {reference:.1f} "
+          f"({measured / reference - 1:+.1%})")
     assert abs(measured / reference - 1) <= 0.15, (measured, reference)
     code, data, output = run_headless(tmp_path, profile_text(
         command, port, [{**paths[0], "budget": {"ops_per_cpu_s": reference * 3}}], env=env))
@@ -147,6 +149,9 @@ def test_steady_rss_is_judged_under_load_and_matches_what_proc_shows(tmp_path: P
     idle = target["telemetry"]["idle_rss_bytes"]
     loaded = target["memory"]["steady_rss_bytes"]
     logged = [int(line.split()[1]) for line in log.read_text().splitlines()]
+    print(f"{kind}: RSS idle {idle / MiB:.1f} MiB (server's /proc before its first /grow: "
+          f"{(logged[0] - MiB) / MiB:.1f} MiB), under load {loaded / MiB:.1f} MiB (server's /proc after its last: "
+          f"{logged[-1] / MiB:.1f} MiB)")
     assert len(logged) == 41  # the first request and 40 measured ones, each logged by the server
     # The server's own /proc/self/statm after its last request, and before its first one.
     assert abs(loaded - logged[-1]) <= 2 * MiB, (loaded, logged[-1])

@@ -11,7 +11,6 @@ from lightprof.report.format import (
     measured_text,
     warnings,
 )
-from lightprof.report.paths import markdown_tables
 from lightprof.result import BudgetRow, Result
 from lightprof.units import format_duration, format_size
 
@@ -83,7 +82,10 @@ def render_markdown(result: Result) -> str:
                 f"{format_size(m.steady_rss_bytes if m else None)} | {format_size(m.peak_rss_bytes if m else None)} |"
             )
         out.append("")
-    out.extend(markdown_tables(result.targets, _cell))
+    if any(t.paths or t.telemetry for t in result.targets):
+        from lightprof.report.paths import markdown_tables
+
+        out.extend(markdown_tables(result.targets, _cell))
     for subject in [*result.artifacts, *result.images, *result.kernels]:
         if getattr(subject, "error", None):
             out.append(f"- ⚠️ {subject.name}: could not be measured: {subject.error}")

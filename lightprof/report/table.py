@@ -12,8 +12,7 @@ from lightprof.report.format import (
     measured_text,
     warnings,
 )
-from lightprof.report.paths import target_lines
-from lightprof.result import Result
+from lightprof.result import Result, TargetResult
 from lightprof.units import format_duration, format_size
 
 _COLOURS = {"pass": "32", "fail": "31", "regression": "31", "inconclusive": "33", "unmeasured": "33"}
@@ -25,6 +24,14 @@ def _paint(text: str, verdict: str, colour: bool) -> str:
 
 def _pad(cells: list[str], widths: list[int]) -> str:
     return "  ".join(cell.ljust(width) for cell, width in zip(cells, widths, strict=True)).rstrip()
+
+
+def _paths_lines(target: TargetResult) -> list[str]:
+    if not (target.paths or target.telemetry):
+        return []
+    from lightprof.report.paths import target_lines
+
+    return target_lines(target)
 
 
 def render_table(result: Result, *, colour: bool = False, unicode: bool = True) -> str:
@@ -39,7 +46,7 @@ def render_table(result: Result, *, colour: bool = False, unicode: bool = True) 
             if target.stderr_tail:
                 tail = target.stderr_tail.splitlines()[-5:]
                 lines.extend(f"      | {line}" for line in tail)
-            lines.extend(f"    {line}" for line in target_lines(target))
+            lines.extend(f"    {line}" for line in _paths_lines(target))
             continue
         s = target.cold_start_s
         parts = [f"  {target.name} ({target.ready})"]
@@ -64,7 +71,7 @@ def render_table(result: Result, *, colour: bool = False, unicode: bool = True) 
         lines.append(" · ".join(parts))
         if (compared := comparison_text(target)) is not None:
             lines.append(f"    {compared}")
-        lines.extend(f"    {line}" for line in target_lines(target))
+        lines.extend(f"    {line}" for line in _paths_lines(target))
     for subject in [*result.artifacts, *result.images, *result.kernels]:
         if getattr(subject, "error", None):
             lines.append(f"  {subject.name}: could not be measured: {subject.error}")

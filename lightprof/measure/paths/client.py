@@ -15,7 +15,6 @@ The client's own cost is measured (CPU time of the threads that ran the requests
 
 from __future__ import annotations
 
-import http.client
 import ipaddress
 import socket
 import threading
@@ -123,14 +122,12 @@ class Client:
 def describe(exc: BaseException, timeout: float) -> str:
     if isinstance(exc, ConnectionRefusedError):
         return "connection refused"
-    if isinstance(exc, (ConnectionResetError, BrokenPipeError, http.client.RemoteDisconnected)):
+    if isinstance(exc, (ConnectionResetError, BrokenPipeError)):
         return "connection closed by the server without an answer"
     if isinstance(exc, (socket.timeout, TimeoutError)):
         return f"no answer within {timeout:g} s"
     if isinstance(exc, WireError):
         return str(exc)
-    if isinstance(exc, http.client.HTTPException):
-        return f"not an HTTP answer ({type(exc).__name__})"
     return f"{type(exc).__name__}: {exc}"
 
 
@@ -215,7 +212,10 @@ def _together(clients: list[Client], work: Callable[[Client], float]) -> list[fl
 
 
 def fetch_text(url: str, timeout: float, limit: int = 16 * 1024 * 1024) -> str:
-    """GET `url` on loopback and return its body as text; ValueError saying why not."""
+    """GET `url` on loopback and return its body as text; ValueError saying why not. (http.client:
+    a scrape is not timed, and its answer's body is wanted.)"""
+    import http.client
+
     client = Client(url, timeout)
     conn = http.client.HTTPConnection(client.host, client.port, timeout=timeout)
     try:
@@ -227,7 +227,9 @@ def fetch_text(url: str, timeout: float, limit: int = 16 * 1024 * 1024) -> str:
         data = response.read(limit + 1)
     except NotLoopback as exc:
         raise ValueError(str(exc)) from None
-    except (OSError, http.client.HTTPException) as exc:
+    except http.client.HTTPException as exc:
+        raise ValueError(f"{url}: not an HTTP answer ({type(exc).__name__})") from None
+    except OSError as exc:
         raise ValueError(f"{url}: {describe(exc, timeout)}") from None
     finally:
         conn.close()
