@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 
 @dataclass
 class Latency:
-    """Client-side latency of a path's measured requests (seconds)."""
+    """Client-side latency of a path's measured requests (seconds), with distribution-free 95%
+    intervals of the percentiles (order statistics)."""
 
     n: int
     min: float
@@ -20,6 +21,9 @@ class Latency:
     p99: float
     max: float
     mean: float
+    p50_ci: tuple[float, float] | None = None
+    p95_ci: tuple[float, float] | None = None
+    p99_ci: tuple[float, float] | None = None
 
 
 @dataclass

@@ -27,6 +27,7 @@ from lightprof.measure.process import Launched
 from lightprof.paths_model import Counter, Latency, PathResult, Telemetry
 from lightprof.profile import TargetSpec
 from lightprof.profile_paths import BodySpec, PathSpec, origin_of, resolve_url
+from lightprof.stats import quantile_ci
 
 if TYPE_CHECKING:
     from lightprof.measure.coldstart import Outcome
@@ -175,7 +176,9 @@ def _fill(result: PathResult, run: PathRun) -> None:
     if latencies:
         result.latency_s = Latency(n=len(latencies), min=latencies[0], p50=quantile(latencies, 0.5),
                                    p95=quantile(latencies, 0.95), p99=quantile(latencies, 0.99),
-                                   max=latencies[-1], mean=sum(latencies) / len(latencies))
+                                   max=latencies[-1], mean=sum(latencies) / len(latencies),
+                                   p50_ci=quantile_ci(latencies, 0.5), p95_ci=quantile_ci(latencies, 0.95),
+                                   p99_ci=quantile_ci(latencies, 0.99))
         result.histogram = _histogram(latencies)
     if result.requests == 0 and run.stopped_by is not None:
         result.error = f"no measured request was sent (stopped by {run.stopped_by})"
