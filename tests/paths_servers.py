@@ -250,13 +250,14 @@ def profile_text(command: list[str], port: int, paths: list[dict[str, Any]], *, 
     return "\n".join(lines) + "\n" + extra
 
 
-def run_headless(folder: Path, profile: str, *args: str, timeout: float = 300) -> tuple[int, dict[str, Any], str]:
+def run_headless(folder: Path, profile: str, *args: str, timeout: float = 300,
+                 env: dict[str, str] | None = None) -> tuple[int, dict[str, Any], str]:
     """(exit code, the JSON report or {}, stdout+stderr) of `lightprof --headless` on `profile`."""
     (folder / "lightprof.toml").write_text(profile, encoding="utf-8")
     report = folder / "report.json"
     report.unlink(missing_ok=True)
     proc = subprocess.run([PY, "-m", "lightprof", "--headless", "--json", str(report), *args], cwd=folder,
-                          capture_output=True, text=True, timeout=timeout)
+                          capture_output=True, text=True, timeout=timeout, env={**os.environ, **(env or {})})
     data = json.loads(report.read_text()) if report.exists() else {}
     return proc.returncode, data, proc.stdout + proc.stderr
 

@@ -73,11 +73,33 @@ def test_latency_p95_fails_when_the_route_is_made_slower_and_passes_when_not(tmp
     code, data, output = run_headless(tmp_path, profile_text(command, port, paths, env={"COSTLY_WORK": fast}))
     assert code == 0, output
     assert _rows(data)["latency_p95@costly"]["verdict"] == "pass"
-    code, data, output = run_headless(tmp_path, profile_text(command, port, paths, env={"COSTLY_WORK": slow}))
+    junit = tmp_path / "junit.xml"
+    profile = profile_text(command, port, paths, env={"COSTLY_WORK": slow})
+    code, data, output = run_headless(tmp_path, profile, "--junit", str(junit), env={"GITHUB_ACTIONS": "true"})
     assert code == 1, output
     row = _rows(data)["latency_p95@costly"]
     assert row["verdict"] == "fail" and row["measured"] > 0.06
-    assert "latency_p95@costly" in output and not left_running(str(tmp_path))
+    assert row["measured_ci"][0] <= row["measured"] <= row["measured_ci"][1]
+    assert '<testcase classname="lightprof.server" name="latency_p95@costly"' in junit.read_text()
+    budget_line = profile.splitlines().index('latency_p95 = "60ms"') + 1
+    assert f"::error file=lightprof.toml,line={budget_line},title=lightprof fail%3A server latency_p95@costly" \
+        in output
+    assert "path costly: GET /costly" in output and not left_running(str(tmp_path))
+
+
+def test_a_stored_baseline_is_shown_beside_path_rows_but_never_makes_a_regression(tmp_path: Path) -> None:
+    port = free_port()
+    command = server_command(tmp_path, "python", port)
+    paths = [{"name": "costly", "url": "/costly", "requests": 10,
+              "budget": {"latency_p95": "10s", "first_latency": "10s", "ops_per_cpu_s": 1}}]
+    code, _, output = run_headless(tmp_path, profile_text(command, port, paths, env={"COSTLY_WORK": "1000"}),
+                                   "--update-baseline")
+    assert code == 0, output
+    code, data, output = run_headless(tmp_path, profile_text(command, port, paths, env={"COSTLY_WORK": "300000"}))
+    assert code == 0, output
+    rows = _rows(data)
+    assert rows["latency_p95@costly"]["delta"] > 1  # far slower than the baseline, and within its limit
+    assert {row["verdict"] for row in rows.values()} == {"pass"}
 
 
 def _proc_cpu_s(pid: int) -> float:
