@@ -252,3 +252,24 @@ def test_a_server_that_dies_mid_path_is_exit_3_naming_the_path_and_nothing_is_le
     assert any("refused" in f or "closed" in f for f in cheap["failures"]), cheap["failures"]
     assert _rows(data)["latency_p95@cheap"]["verdict"] == "unmeasured"
     assert not left_running(str(tmp_path))
+
+
+def test_the_engine_streams_each_path_as_it_finishes_for_a_live_view(tmp_path: Path) -> None:
+    from lightprof.measure.engine import measure_target
+    from lightprof.measure.events import PathFinished, Progress
+    from lightprof.profile import load_profile
+
+    port = free_port()
+    paths = [{"name": "cheap", "url": "/cheap", "requests": 5}, {"name": "grow", "url": "/grow", "requests": 3}]
+    (tmp_path / "lightprof.toml").write_text(profile_text(server_command(tmp_path, "python", port), port, paths))
+    spec = load_profile(tmp_path / "lightprof.toml").targets[0]
+    seen: list[object] = []
+    result = measure_target(spec, on_event=seen.append)
+    assert result.error is None
+    stream = [(type(e).__name__, getattr(e, "message", None) or getattr(getattr(e, "path", None), "name", None))
+              for e in seen if isinstance(e, (PathFinished, Progress))]
+    assert stream == [("Progress", "path cheap: 5 requests"), ("PathFinished", "cheap"),
+                      ("Progress", "path grow: 3 requests"), ("PathFinished", "grow")]
+    finished = [e.path for e in seen if isinstance(e, PathFinished)]
+    assert finished == result.paths
+    assert not left_running(str(tmp_path))

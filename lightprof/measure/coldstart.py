@@ -30,6 +30,7 @@ from lightprof.result import Run
 from lightprof.units import format_duration
 
 if TYPE_CHECKING:
+    from lightprof.measure.events import EventSink
     from lightprof.measure.paths.eventlines import EventLines
     from lightprof.measure.paths.load import LoadOutcome
 
@@ -95,6 +96,7 @@ def run_once(
     sampled: bool,
     cancel: threading.Event,
     exact_peak: bool = False,
+    on_event: EventSink | None = None,
 ) -> Outcome:
     """Launch the target once, time it to ready, optionally hold it, then stop its whole tree.
 
@@ -201,7 +203,7 @@ def run_once(
                     # The critical paths and telemetry (measure/paths), then the loaded hold.
                     from lightprof.measure.paths.load import run_load
 
-                    load = run_load(spec, launched, sampler, t0, cancel)
+                    load = run_load(spec, launched, sampler, t0, cancel, on_event)
                     if lines is not None:
                         lines.settle(spawner.supervisor.tail)
                     error = load.error or ("cancelled" if cancel.is_set() else None)

@@ -79,7 +79,7 @@ def measure_target(
         on_event(RunStarted(spec.name, index, warmup, hold, planned))
         outcome = run_once(
             spec, spawner, sampler, index=index, warmup=warmup, hold=hold,
-            sampled=memory_run or sample_all_runs, cancel=cancel, exact_peak=memory_run,
+            sampled=memory_run or sample_all_runs, cancel=cancel, exact_peak=memory_run, on_event=on_event,
         )
         if not outcome.spawned:
             # Nothing ran: the sentence says why this target cannot be measured at all.

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from lightprof.errors import ProfileError
+from lightprof.measure.events import EventSink, PathFinished, Progress
 from lightprof.measure.memory import TreeSampler
 from lightprof.measure.paths import treecpu
 from lightprof.measure.paths.client import PathRun, fetch_text, run_requests
@@ -72,8 +73,11 @@ def _headers(path: PathSpec) -> dict[str, str]:
 
 
 def run_load(spec: TargetSpec, launched: Launched, sampler: TreeSampler, t0_ns: int,
-             cancel: threading.Event) -> LoadOutcome:
-    """Scrape, run every path in profile order, scrape again; never raises for the target's faults."""
+             cancel: threading.Event, on_event: EventSink | None = None) -> LoadOutcome:
+    """Scrape, run every path in profile order, scrape again; never raises for the target's faults.
+
+    `on_event` hears a Progress as each path starts and a PathFinished as it ends (nothing while
+    its requests run: the loop's thread does nothing else)."""
     origin = origin_of(spec.ready)
     assert origin is not None
     bodies = [body_bytes(path.body) for path in spec.paths]  # before any request: a bad file is exit 2
@@ -83,11 +87,15 @@ def run_load(spec: TargetSpec, launched: Launched, sampler: TreeSampler, t0_ns: 
     if telemetry is not None and telemetry.metrics:
         outcome.metrics_url = resolve_url(telemetry.metrics, origin)
         before = _scrape(outcome, spec.timeout)
-    for path, body in zip(spec.paths, bodies, strict=True):
+    for index, (path, body) in enumerate(zip(spec.paths, bodies, strict=True)):
         if cancel.is_set():
             break
+        if on_event is not None:
+            on_event(Progress(spec.name, f"path {path.name}: {path.requests} requests", index, len(spec.paths)))
         result = _run_path(path, resolve_url(path.url, origin), body, launched, sampler, t0_ns, cancel)
         outcome.paths.append(result)
+        if on_event is not None:
+            on_event(PathFinished(spec.name, result))
         # A server that closed every connection may be dying: its sockets close before its exit
         # is visible, so give it a moment before the next path would be blamed on it.
         if launched.wait_exit(1.0 if result.stopped_by == "connection" else 0.0):
