@@ -57,7 +57,8 @@ def _by_limit(measured: float | None, limit: float, higher_is_better: bool) -> s
 def _ci(path: PathResult | None, metric: str) -> tuple[float, float] | None:
     if path is None or path.latency_s is None or not metric.startswith("latency_"):
         return None
-    return getattr(path.latency_s, f"{metric.removeprefix('latency_')}_ci")
+    latency = path.latency_s
+    return {"latency_p50": latency.p50_ci, "latency_p95": latency.p95_ci, "latency_p99": latency.p99_ci}.get(metric)
 
 
 def _why_unmeasured(result: TargetResult, path: PathResult | None) -> str:
@@ -96,7 +97,7 @@ def is_wasm(impl: str | None) -> bool:
 
 def op_pairs(events: Sequence[EventStats]) -> list[tuple[str, EventStats, EventStats]]:
     """(op, wasm side, other side) for every op with a Wasm impl and another impl, both timed."""
-    pairs = []
+    pairs: list[tuple[str, EventStats, EventStats]] = []
     by_op: dict[str, list[EventStats]] = {}
     for row in events:
         if row.event == OP_EVENT and row.op is not None and row.impl is not None and row.ms is not None:
