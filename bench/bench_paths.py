@@ -106,9 +106,9 @@ def main() -> None:
                 for round_index in range(args.rounds):
                     order = clients[round_index % 3:] + clients[:round_index % 3]
                     for name, client in order:
-                        before = treecpu.tree_cpu_s(proc.pid)
+                        before = treecpu.cpu_s([proc.pid])
                         latencies, client_cpu = client(port, args.requests)
-                        server_cpu = treecpu.delta_s(before, treecpu.tree_cpu_s(proc.pid))
+                        server_cpu = treecpu.delta_s(before, treecpu.cpu_s([proc.pid]))
                         figures[name].append((statistics.median(latencies), client_cpu / args.requests,
                                               server_cpu / args.requests))
                 print(f"{kind} server, GET /cheap, {args.rounds} rounds of {args.requests} requests (medians):")

@@ -12,6 +12,7 @@ import time
 
 import pytest
 
+from lightprof.measure import proctree
 from lightprof.measure.paths import treecpu
 from lightprof.measure.paths.client import Client, run_requests
 
@@ -48,13 +49,13 @@ def test_tree_cpu_counts_every_thread_and_child_as_proc_does_in_finer_steps() ->
     try:
         assert proc.stdout is not None and proc.stdout.readline() == "done\n"
         time.sleep(0.1)
-        pids = treecpu.tree_pids(proc.pid)
-        assert len(pids) == 2 and pids[0] == proc.pid
-        ours = treecpu.tree_cpu_s(proc.pid)
+        pids = [proc.pid, *proctree.children(proc.pid, 2)]
+        assert len(pids) == 2
+        ours = treecpu.cpu_s(pids)
         ticks = sum(_proc_ticks_s(pid) for pid in pids)
         assert sum(ours.values()) >= 1.05  # two threads of 0.4 s and a child of 0.3 s, plus starting
         assert abs(sum(ours.values()) - ticks) <= 0.03 * len(pids), (ours, ticks)
-        later = treecpu.tree_cpu_s(proc.pid)
+        later = treecpu.cpu_s(pids)
         assert 0 <= treecpu.delta_s(ours, later) < 0.02  # both sleep now
     finally:
         proc.kill()

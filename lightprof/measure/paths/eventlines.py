@@ -19,6 +19,7 @@ from array import array
 from collections.abc import Callable
 
 from lightprof.paths_model import EventsSummary, EventStats, FieldStats
+from lightprof.stats import percentile
 
 MAX_LINE = 64 * 1024
 MAX_KINDS = 64
@@ -53,18 +54,8 @@ class Values:
 
     def stats(self) -> FieldStats:
         ordered = sorted(self.kept)
-        return FieldStats(n=self.n, min=self.low, p50=quantile(ordered, 0.5), p95=quantile(ordered, 0.95),
+        return FieldStats(n=self.n, min=self.low, p50=percentile(ordered, 0.5), p95=percentile(ordered, 0.95),
                           max=self.high, mean=self.total / self.n, sampled=self.n > len(self.kept))
-
-
-def quantile(ordered: list[float], q: float) -> float:
-    """Linear interpolation between order statistics (as lightprof.stats does)."""
-    if len(ordered) == 1:
-        return ordered[0]
-    pos = q * (len(ordered) - 1)
-    low = int(pos)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (pos - low)
 
 
 class EventLines:

@@ -22,13 +22,12 @@ from lightprof.measure.events import EventSink, PathFinished, Progress
 from lightprof.measure.memory import TreeSampler
 from lightprof.measure.paths import treecpu
 from lightprof.measure.paths.client import PathRun, fetch_text, run_requests
-from lightprof.measure.paths.eventlines import quantile
 from lightprof.measure.paths.prometheus import ExpositionError, parse_counters
 from lightprof.measure.process import Launched
 from lightprof.paths_model import Counter, Latency, PathResult, Telemetry
 from lightprof.profile import TargetSpec
 from lightprof.profile_paths import BodySpec, PathSpec, origin_of, resolve_url
-from lightprof.stats import quantile_ci
+from lightprof.stats import percentile, quantile_ci
 
 if TYPE_CHECKING:
     from lightprof.measure.coldstart import Outcome
@@ -144,15 +143,20 @@ def _run_path(path: PathSpec, url: str, body: bytes | None, launched: Launched, 
     cpu: dict[str, dict[int, float]] = {}
     measure_cpu = treecpu.available()
 
+    def tree_cpu() -> dict[int, float]:
+        # The tree as the memory sampler sees it (one sample now), escaped children included.
+        sampler.sample_now()
+        return treecpu.cpu_s([info.pid for info in sampler.current().processes] or [launched.pid])
+
     def on_start() -> None:
         if measure_cpu:
-            cpu["before"] = treecpu.tree_cpu_s(launched.pid)
+            cpu["before"] = tree_cpu()
 
     run = run_requests(url, path.method, body, _headers(path), requests=path.requests, warmup=path.warmup,
                        concurrency=path.concurrency, timeout=path.timeout, max_time=path.max_time,
                        cancel=cancel, on_start=on_start)
     if measure_cpu and "before" in cpu:
-        cpu_s = treecpu.delta_s(cpu["before"], treecpu.tree_cpu_s(launched.pid))
+        cpu_s = treecpu.delta_s(cpu["before"], tree_cpu())
         result.cpu_s = cpu_s
         ok = sum(1 for answer in run.measured if _ok(answer.status))
         result.ops_per_cpu_s = ok / cpu_s if cpu_s > 0 and ok else None
@@ -182,8 +186,8 @@ def _fill(result: PathResult, run: PathRun) -> None:
         result.first_latency_s = run.first.latency_s
     latencies = sorted(a.latency_s for a in run.measured if a.status is not None)
     if latencies:
-        result.latency_s = Latency(n=len(latencies), min=latencies[0], p50=quantile(latencies, 0.5),
-                                   p95=quantile(latencies, 0.95), p99=quantile(latencies, 0.99),
+        result.latency_s = Latency(n=len(latencies), min=latencies[0], p50=percentile(latencies, 0.5),
+                                   p95=percentile(latencies, 0.95), p99=percentile(latencies, 0.99),
                                    max=latencies[-1], mean=sum(latencies) / len(latencies),
                                    p50_ci=quantile_ci(latencies, 0.5), p95_ci=quantile_ci(latencies, 0.95),
                                    p99_ci=quantile_ci(latencies, 0.99))

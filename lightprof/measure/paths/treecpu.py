@@ -5,7 +5,8 @@
 (`clock_gettime` on the clock id `MAKE_PROCESS_CPUCLOCK(pid, CPUCLOCK_SCHED)`, what
 `clock_getcpuclockid(pid)` returns) is the scheduler's own sum over every thread of the process,
 living or ended, in nanoseconds. Children the tree has already reaped add their `cutime`/`cstime`
-from the stat line (ticks: they are gone, nothing finer is left).
+from the stat line (ticks: they are gone, nothing finer is left). Which processes make the tree
+is the memory sampler's business (its last sample's list, escaped children included).
 """
 
 from __future__ import annotations
@@ -34,24 +35,6 @@ def available() -> bool:
     return proctree.available() and process_cpu_ns(os.getpid()) is not None
 
 
-def tree_pids(root: int) -> list[int]:
-    """`root` and every live process below it (children lists from /proc)."""
-    found: list[int] = []
-    seen: set[int] = set()
-    stack = [root]
-    while stack:
-        pid = stack.pop()
-        if pid in seen:
-            continue
-        seen.add(pid)
-        stat = proctree.read_stat(pid)
-        if stat is None or stat.state == "Z":
-            continue
-        found.append(pid)
-        stack.extend(proctree.children(pid, stat.threads))
-    return found
-
-
 def _reaped_children_s(pid: int) -> float:
     """cutime + cstime of `pid`: the CPU of the children it has waited for, in seconds."""
     try:
@@ -66,10 +49,11 @@ def _reaped_children_s(pid: int) -> float:
         return 0.0
 
 
-def tree_cpu_s(root: int, pids: list[int] | None = None) -> dict[int, float]:
-    """CPU seconds per live process of the tree of `root` (its reaped children's included)."""
+def cpu_s(pids: list[int]) -> dict[int, float]:
+    """CPU seconds of each live process of `pids` (a tree, as the memory sampler lists it), the
+    children each has reaped included."""
     cpu: dict[int, float] = {}
-    for pid in tree_pids(root) if pids is None else pids:
+    for pid in pids:
         ns = process_cpu_ns(pid)
         if ns is not None:
             cpu[pid] = ns / 1e9 + _reaped_children_s(pid)
