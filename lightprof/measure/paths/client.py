@@ -15,6 +15,7 @@ The client's own cost is measured (CPU time of the threads that ran the requests
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import socket
 import threading
@@ -46,6 +47,7 @@ class PathRun:
     """What the loop saw: the first request apart, then warm-ups, then the measured ones."""
 
     first: Answer | None = None
+    warm: list[Answer] = field(default_factory=list)
     measured: list[Answer] = field(default_factory=list)
     sent: int = 0
     wall_s: float = 0.0
@@ -113,6 +115,13 @@ class Client:
             self.close()
             return Answer((time.perf_counter_ns() - start) / 1e9, None, describe(exc, self.timeout))
 
+    def open(self) -> None:
+        """Connect now, so that the measured requests do not time a connection's setup (a failure
+        is left for the next request to meet and count)."""
+        if self._exchange is None:
+            with contextlib.suppress(OSError, NotLoopback):
+                self._exchange = Exchange(self._connect(), self.timeout)
+
     def close(self) -> None:
         if self._exchange is not None:
             self._exchange.sock.close()
@@ -165,8 +174,7 @@ def run_requests(
         with lock:
             run.sent += 1
             failing[0] = failing[0] + 1 if answer.status is None else 0
-            if measured:
-                run.measured.append(answer)
+            (run.measured if measured else run.warm).append(answer)
 
     def loop(phase: str, client: Client) -> float:
         spent = time.thread_time()
@@ -181,6 +189,8 @@ def run_requests(
         failing[0] = 0 if run.first.status is not None else 1
         run.client_cpu_s = time.thread_time() - spent
         _together(clients, lambda client: loop("warm", client))
+        for client in clients:
+            client.open()
         if on_start is not None:
             on_start()
         started = time.perf_counter_ns()

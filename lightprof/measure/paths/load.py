@@ -21,7 +21,7 @@ from lightprof.errors import ProfileError
 from lightprof.measure.events import EventSink, PathFinished, Progress
 from lightprof.measure.memory import TreeSampler
 from lightprof.measure.paths import treecpu
-from lightprof.measure.paths.client import PathRun, fetch_text, run_requests
+from lightprof.measure.paths.client import FAILURES_KEPT, PathRun, fetch_text, run_requests
 from lightprof.measure.paths.prometheus import ExpositionError, parse_counters
 from lightprof.measure.process import Launched
 from lightprof.paths_model import Counter, Latency, PathResult, Telemetry
@@ -174,13 +174,13 @@ def _fill(result: PathResult, run: PathRun) -> None:
     result.wall_s = run.wall_s
     result.client_cpu_s = run.client_cpu_s
     result.stopped_by = run.stopped_by
-    answers = ([run.first] if run.first is not None else []) + run.measured
+    answers = ([run.first] if run.first is not None else []) + run.warm + run.measured
     for answer in answers:
         if not _ok(answer.status):
             result.errors += 1
             label = str(answer.status) if answer.status is not None else "no answer"
             result.statuses[label] = result.statuses.get(label, 0) + 1
-            if answer.failure and answer.failure not in result.failures and len(result.failures) < 5:
+            if answer.failure and answer.failure not in result.failures and len(result.failures) < FAILURES_KEPT:
                 result.failures.append(answer.failure)
     if run.first is not None and run.first.status is not None:
         result.first_latency_s = run.first.latency_s
