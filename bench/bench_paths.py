@@ -4,7 +4,7 @@
 
 For the Python (http.server) and Node (`http`) test servers of tests/paths_servers.py, route
 /cheap, rounds of `--requests` requests rotate between lightprof's client (`run_requests`: a
-prebuilt request on one kept-alive socket, `measure/paths/wire.py`), http.client on one
+prebuilt request on one kept-alive socket, `measure/target/paths/wire.py`), http.client on one
 kept-alive connection, and a bare client that writes a fixed request on a socket and reads until
 the answer's Content-Length is in (the floor). Printed per client: the median of the
 round p50 latencies, the client's CPU per request, and the server tree's CPU per request (the
@@ -27,8 +27,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from lightprof.measure.paths import treecpu  # noqa: E402
-from lightprof.measure.paths.client import run_requests  # noqa: E402
+from lightprof.measure.target.paths import treecpu  # noqa: E402
+from lightprof.measure.target.paths.client import run_requests  # noqa: E402
 from tests.paths_servers import NODE, free_port, server_command  # noqa: E402
 
 

@@ -9,7 +9,7 @@ import pytest
 from textual.app import App, ComposeResult
 from textual.widgets import OptionList, Static
 
-from lightprof.measure.kernels_model import KernelResult, KernelSizeRow
+from lightprof.model.kernels import KernelResult, KernelSizeRow
 from lightprof.stats import summarize
 from lightprof.tui.kernels_pane import KernelsPane
 from tests.tui_support import run_async

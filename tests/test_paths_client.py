@@ -12,9 +12,9 @@ import time
 
 import pytest
 
-from lightprof.measure import proctree
-from lightprof.measure.paths import treecpu
-from lightprof.measure.paths.client import Client, run_requests
+from lightprof.measure.target import proctree
+from lightprof.measure.target.paths import treecpu
+from lightprof.measure.target.paths.client import Client, run_requests
 
 BURN = r'''
 import os, sys, threading, time

@@ -255,9 +255,9 @@ def test_a_server_that_dies_mid_path_is_exit_3_naming_the_path_and_nothing_is_le
 
 
 def test_the_engine_streams_each_path_as_it_finishes_for_a_live_view(tmp_path: Path) -> None:
-    from lightprof.measure.engine import measure_target
     from lightprof.measure.events import PathFinished, Progress
-    from lightprof.profile import load_profile
+    from lightprof.measure.target.runner import measure_target
+    from lightprof.profile.load import load_profile
 
     port = free_port()
     paths = [{"name": "cheap", "url": "/cheap", "requests": 5}, {"name": "grow", "url": "/grow", "requests": 3}]

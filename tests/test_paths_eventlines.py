@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import random
 
-from lightprof.measure.paths import eventlines
-from lightprof.measure.paths.eventlines import EventLines
+from lightprof.measure.target.paths import eventlines
+from lightprof.measure.target.paths.eventlines import EventLines
 
 
 def _feed(data: bytes, sizes: list[int]) -> EventLines:

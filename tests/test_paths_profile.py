@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from lightprof.cli import main
-from lightprof.profile import load_profile
+from lightprof.profile.load import load_profile
 
 SERVER = ('version = 1\n[[target]]\nname = "api"\ncommand = ["node", "server.js"]\n'
           'ready = { http = "http://127.0.0.1:3000/health" }\n')

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from lightprof.measure.paths.prometheus import ExpositionError, parse_counters
+from lightprof.measure.target.paths.prometheus import ExpositionError, parse_counters
 
 # The example from the format's documentation (exposition_formats.md), counters and all.
 DOCUMENTED = r'''

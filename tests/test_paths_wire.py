@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from lightprof.measure.paths.client import Client
+from lightprof.measure.target.paths.client import Client
 
 
 def _serve(answers: list[bytes], *, close_after: bool = False) -> tuple[int, list[bytes], threading.Thread]:

@@ -9,8 +9,8 @@ from pathlib import Path
 from rich.console import Console
 from textual.widgets import DataTable, Static
 
-from lightprof.profile import load_profile
-from lightprof.result import load_report
+from lightprof.model.report_file import load_report
+from lightprof.profile.load import load_profile
 from lightprof.tui.app import LightprofApp
 from lightprof.tui.sizes_pane import SizesPane
 from lightprof.units import format_size

@@ -10,8 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from lightprof.paths_model import PathResult
-from lightprof.result import ProcessInfo, Run, TargetResult
+from lightprof.model.paths import PathResult
+from lightprof.model.target import ProcessInfo, Run, TargetResult
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,7 @@ class Progress:
 
 @dataclass(frozen=True)
 class PathFinished:
-    """One critical path of a target's memory run has run (measure/paths): its row as reported."""
+    """One critical path of a target's memory run has run (measure/target/paths): its row as reported."""
 
     target: str
     path: PathResult

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from lightprof.model.result import Result
+from lightprof.model.verdict import BudgetRow
 from lightprof.report.format import (
     ASCII_MARK,
     comparison_text,
@@ -11,8 +15,11 @@ from lightprof.report.format import (
     measured_text,
     warnings,
 )
-from lightprof.result import BudgetRow, Result
 from lightprof.units import format_duration, format_size
+
+if TYPE_CHECKING:
+    from lightprof.model.kernels import KernelResult
+    from lightprof.model.sizes import ArtifactResult, ImageResult
 
 _ICON = {"pass": "✅", "fail": "❌", "regression": "❌", "inconclusive": "❔", "unmeasured": "⚠️"}
 
@@ -86,7 +93,8 @@ def render_markdown(result: Result) -> str:
         from lightprof.report.paths import markdown_tables
 
         out.extend(markdown_tables(result.targets, _cell))
-    for subject in [*result.artifacts, *result.images, *result.kernels]:
+    subjects: list[ArtifactResult | ImageResult | KernelResult] = [*result.artifacts, *result.images, *result.kernels]
+    for subject in subjects:
         if getattr(subject, "error", None):
             out.append(f"- ⚠️ {subject.name}: could not be measured: {subject.error}")
     for target in result.targets:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from lightprof.paths_model import Counter, EventStats, PathResult
-from lightprof.result import TargetResult
+from lightprof.model.paths import Counter, EventStats, PathResult
+from lightprof.model.target import TargetResult
 from lightprof.units import format_duration, format_size
 
 

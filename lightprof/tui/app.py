@@ -34,8 +34,9 @@ from textual.worker import Worker, WorkerState
 
 from lightprof.errors import EXIT_INTERRUPTED, LightprofError
 from lightprof.measure.events import Event, TargetFinished
-from lightprof.profile import TARGET_BUDGETS, Profile, TargetSpec, budget_unit
-from lightprof.result import BudgetRow, Result
+from lightprof.model.result import Result
+from lightprof.model.verdict import BudgetRow
+from lightprof.profile.spec import TARGET_BUDGETS, Profile, TargetSpec, budget_unit
 from lightprof.tui.budgets_pane import BudgetsPane
 from lightprof.tui.coldstart_pane import ColdStartPane
 from lightprof.tui.dialogs import EditBudgetScreen, HelpScreen, SessionSettings, SettingsScreen
@@ -221,7 +222,7 @@ class LightprofApp(App[int]):
         self.query_one("#subjects", OptionList).focus()
 
     def _load_baseline(self) -> None:
-        from lightprof.baseline import load_baseline
+        from lightprof.profile.baseline import load_baseline
 
         assert self.profile is not None
         try:
@@ -484,7 +485,7 @@ class LightprofApp(App[int]):
     @work(thread=True, exclusive=True, group="measure", exit_on_error=False)
     def _measure(self, names: list[str], cancel: threading.Event) -> None:
         """Measure each target in turn; only appends to the event queue (no UI calls here)."""
-        from lightprof.measure.engine import measure_target
+        from lightprof.measure.target.runner import measure_target
 
         try:
             for name in names:
@@ -559,7 +560,7 @@ class LightprofApp(App[int]):
             self.call_later(self.action_quit)
 
     def _abandon_terminal(self) -> None:
-        from lightprof.measure.process import sweep_descendants
+        from lightprof.measure.target.reap import sweep_descendants
 
         self.stop_measuring()
         sweep_descendants(since=None)
@@ -632,7 +633,7 @@ class LightprofApp(App[int]):
         if chosen is None or chosen[0] not in self.specs:
             self.notify("select a target budget to edit", severity="warning")
             return
-        from lightprof.profile_writer import budget_text
+        from lightprof.profile.write import budget_text
 
         subject, metric = chosen
         current = self.budgets.get(subject, {}).get(metric)
@@ -651,7 +652,7 @@ class LightprofApp(App[int]):
         self.push_screen(EditBudgetScreen(subject, metric, text), apply)
 
     def action_baseline(self) -> None:
-        from lightprof.baseline import write_baseline
+        from lightprof.profile.baseline import write_baseline
 
         if self.result is None or not any(r.measured is not None for r in self.result.budgets):
             self.notify("no budgeted figure measured yet: run (r) and suggest (s) first",
@@ -669,7 +670,7 @@ class LightprofApp(App[int]):
         self._refresh_panes()
 
     def action_write(self) -> None:
-        from lightprof.profile_writer import save_profile
+        from lightprof.profile.write import save_profile
 
         assert self.profile is not None
         try:
@@ -721,7 +722,7 @@ class LightprofApp(App[int]):
 def run_tui(profile: Profile | None = None, report: Result | None = None) -> int:
     """Run the TUI on a profile (measuring) or a saved report (read-only); return the exit code."""
     if profile is None and report is None:
-        from lightprof.profile import discover_profile
+        from lightprof.profile.load import discover_profile
 
         profile = discover_profile()
     app = LightprofApp(profile=profile, report=report)

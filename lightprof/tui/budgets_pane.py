@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
-from lightprof.result import BudgetRow
+from lightprof.model.verdict import BudgetRow
 from lightprof.tui.widgets import VERDICT_MARK, VERDICT_STYLE, PaneMounted
 from lightprof.units import format_ratio
 

@@ -11,7 +11,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
-from lightprof.profile import TIME_BUDGETS, ReadySpec
+from lightprof.profile.spec import TIME_BUDGETS, ReadySpec
 from lightprof.units import UnitError, parse_duration, parse_size
 
 HELP = """\

@@ -20,7 +20,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from lightprof.measure.events import Event, Progress
-from lightprof.measure.kernels_model import KernelResult, KernelSizeRow
+from lightprof.model.kernels import KernelResult, KernelSizeRow
 from lightprof.tui.widgets import Histogram, PaneMounted, ProgressLine
 from lightprof.units import format_duration, format_size
 
@@ -269,7 +269,7 @@ class KernelsPane(Vertical):
                         group="kernels-run")
 
     def _spec(self, name: str, size: int) -> Any:
-        from lightprof.profile import KernelSpec
+        from lightprof.profile.spec import KernelSpec
 
         result = self.results.get(name)
         if result is not None and not result.builtin and result.source:

@@ -36,9 +36,9 @@ from textual.css.query import NoMatches
 from textual.widgets import DataTable, Static
 from textual.worker import Worker, WorkerState
 
-from lightprof.measure.sizes_model import ArtifactResult, ImageResult, LayerResult
-from lightprof.profile import ArtifactSpec, ImageSpec
-from lightprof.result import BudgetRow
+from lightprof.model.sizes import ArtifactResult, ImageResult, LayerResult
+from lightprof.model.verdict import BudgetRow
+from lightprof.profile.spec import ArtifactSpec, ImageSpec
 from lightprof.tui.budgets_pane import compact
 from lightprof.tui.widgets import VERDICT_MARK, VERDICT_STYLE, PaneMounted, ProgressLine, worst_verdict
 from lightprof.units import format_ratio, format_size
@@ -763,8 +763,8 @@ class SizesPane(Vertical):
 
     def _size_all(self, specs: list[ArtifactSpec | ImageSpec], cancel: threading.Event) -> None:
         """Worker thread: measure each subject and hand it to the app, which judges it."""
-        from lightprof.measure.artifacts import measure_artifact
-        from lightprof.measure.images import measure_image
+        from lightprof.measure.images.image import measure_image
+        from lightprof.measure.sizes.artifacts import measure_artifact
 
         started = time.perf_counter()
         sized = 0
