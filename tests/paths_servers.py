@@ -229,11 +229,12 @@ def toml_value(value: Any) -> str:
 
 def profile_text(command: list[str], port: int, paths: list[dict[str, Any]], *, env: dict[str, str] | None = None,
                  telemetry: dict[str, Any] | None = None, budget: dict[str, Any] | None = None,
-                 extra: str = "", hold: str = "0.3s") -> str:
+                 extra: str = "", hold: str = "0.3s", ready_port: bool = False) -> str:
     """A profile with one server target ready on `port` and the given paths (each a dict; its
     "budget" key becomes [target.path.budget])."""
     lines = ["version = 1", 'name = "paths"', "", "[[target]]", 'name = "server"',
-             f"command = {toml_value(command)}", f'ready = {{ http = "http://127.0.0.1:{port}/health" }}',
+             f"command = {toml_value(command)}",
+             f"ready = {{ port = {port} }}" if ready_port else f'ready = {{ http = "http://127.0.0.1:{port}/health" }}',
              "runs = 2", "warmup = 0", f'hold = "{hold}"', 'timeout = "30s"']
     if env:
         lines.append(f"env = {toml_value(env)}")

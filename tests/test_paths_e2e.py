@@ -260,16 +260,25 @@ def test_the_engine_streams_each_path_as_it_finishes_for_a_live_view(tmp_path: P
     from lightprof.profile.load import load_profile
 
     port = free_port()
-    paths = [{"name": "cheap", "url": "/cheap", "requests": 5}, {"name": "grow", "url": "/grow", "requests": 3}]
-    (tmp_path / "lightprof.toml").write_text(profile_text(server_command(tmp_path, "python", port), port, paths))
+    (tmp_path / "payload.bin").write_bytes(bytes(range(256)) * 4)
+    paths = [{"name": "cheap", "url": "/cheap", "requests": 5},
+             {"name": "grow", "url": f"http://localhost:{port}/grow", "requests": 3, "method": "HEAD"},
+             {"name": "file", "url": "/sum", "method": "POST", "body": {"file": "payload.bin"}, "requests": 2},
+             {"name": "text", "url": "/sum", "method": "POST", "body": {"text": "abc"}, "requests": 2}]
+    # Ready by port: paths go to http://127.0.0.1:PORT.
+    (tmp_path / "lightprof.toml").write_text(profile_text(server_command(tmp_path, "python", port), port, paths,
+                                                          ready_port=True))
     spec = load_profile(tmp_path / "lightprof.toml").targets[0]
     seen: list[object] = []
     result = measure_target(spec, on_event=seen.append)
     assert result.error is None
     stream = [(type(e).__name__, getattr(e, "message", None) or getattr(getattr(e, "path", None), "name", None))
               for e in seen if isinstance(e, (PathFinished, Progress))]
-    assert stream == [("Progress", "path cheap: 5 requests"), ("PathFinished", "cheap"),
-                      ("Progress", "path grow: 3 requests"), ("PathFinished", "grow")]
+    assert stream[:4] == [("Progress", "path cheap: 5 requests"), ("PathFinished", "cheap"),
+                          ("Progress", "path grow: 3 requests"), ("PathFinished", "grow")]
     finished = [e.path for e in seen if isinstance(e, PathFinished)]
-    assert finished == result.paths
+    assert finished == result.paths and [p.name for p in finished] == ["cheap", "grow", "file", "text"]
+    # HEAD is answered 501 by http.server (it has no do_HEAD): counted, the connection kept.
+    assert finished[1].statuses == {"501": 4} and finished[1].stopped_by is None
+    assert finished[2].errors == 0 and finished[3].errors == 0
     assert not left_running(str(tmp_path))
