@@ -61,6 +61,15 @@ def test_paths_are_ranked_and_events_and_counters_match_the_requests_sent(tmp_pa
     assert counters["wasm_instantiates_total"] == {"before": 0, "after": 0, "delta": 0}
     assert "path costly: GET /costly" in output and "counter wasm_instantiates_total: 0 → 0 (+0)" in output
     assert not left_running(str(tmp_path))
+    # --open: the saved report loads back whole and every renderer draws its paths again.
+    from lightprof.model.report_file import load_report
+    from lightprof.report.markdown import render_markdown
+    from lightprof.report.table import render_table
+
+    loaded = load_report(tmp_path / "report.json")
+    assert loaded.targets[0].paths[2].latency_s is not None and loaded.targets[0].events[0].n == 34
+    assert "path sum: POST /sum · 30 requests (+4 first/warm-up), concurrency 2" in render_table(loaded)
+    assert "| server | sum (POST /sum) | 30 |" in render_markdown(loaded)
 
 
 @pytest.mark.parametrize("kind", KINDS)
