@@ -291,3 +291,27 @@ def test_the_engine_streams_each_path_as_it_finishes_for_a_live_view(tmp_path: P
     assert finished[1].statuses == {"501": 4} and finished[1].stopped_by is None
     assert finished[2].errors == 0 and finished[3].errors == 0
     assert not left_running(str(tmp_path))
+
+
+def test_a_command_line_target_s_own_events_are_judged_by_the_wasm_rule(tmp_path: Path) -> None:
+    import sys
+
+    script = tmp_path / "bench.py"
+    script.write_text(
+        "import json, sys\n"
+        "for i in range(40):\n"
+        "    print(json.dumps({'event': 'op_latency', 'op': 'sum', 'impl': 'js', 'ms': 1.0 + i / 100}))\n"
+        "    sys.stderr.write(json.dumps({'event': 'op_latency', 'op': 'sum', 'impl': 'wasm', 'ms': 2.0}) + '\\n')\n"
+        "print('done, not an event')\n")
+    profile = (f'version = 1\n[[target]]\nname = "bench"\ncommand = ["{sys.executable}", "{script}"]\n'
+               "runs = 3\nwarmup = 1\n[target.telemetry]\nevents = true\n")
+    code, data, output = run_headless(tmp_path, profile)
+    assert code == 1, output
+    target = data["targets"][0]
+    # Only the memory run's output is read: 40 of each, not 40 per run.
+    assert {(e["impl"], e["n"]) for e in target["events"]} == {("js", 40), ("wasm", 40)}
+    assert target["telemetry"]["summary"]["skipped"] == 1
+    row = _rows(data)["wasm_vs_js@sum"]
+    assert row["verdict"] == "fail" and row["measured"] == 0.002 and abs(row["limit"] - 0.001195) < 1e-9
+    code, data, output = run_headless(tmp_path, profile + 'justification = "the Wasm build checks exactness"\n')
+    assert code == 0 and _rows(data)["wasm_vs_js@sum"]["verdict"] == "pass", output

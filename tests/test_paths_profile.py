@@ -43,8 +43,11 @@ CASES = [
     ("path-table-not-array", SERVER + '[target.path]\nname = "x"\n', ["array of tables"], 6),
     ("path-on-exit-target", 'version = 1\n[[target]]\nname = "t"\ncommand = ["true"]\n[[target.path]]\n'
      'name = "x"\nurl = "/x"\n', ["paths need a server ready mode"], 5),
-    ("telemetry-on-exit-target", 'version = 1\n[[target]]\nname = "t"\ncommand = ["true"]\n[target.telemetry]\n'
-     "events = true\n", ["telemetry is read while a server runs"], 5),
+    ("metrics-on-exit-target", 'version = 1\n[[target]]\nname = "t"\ncommand = ["true"]\n[target.telemetry]\n'
+     'metrics = "/metrics"\n', ["metrics are scraped from a running server"], 6),
+    ("events-on-stdout-target", 'version = 1\n[[target]]\nname = "t"\ncommand = ["true"]\n'
+     'ready = { stdout = "up" }\n[target.telemetry]\nevents = true\n', ["events are read from a target ready by"],
+     7),
     ("events-not-bool", SERVER + '[target.telemetry]\nevents = "yes"\n', ["must be true or false"], 7),
     ("metrics-off-loopback", SERVER + '[target.telemetry]\nmetrics = "http://example.com/metrics"\n',
      ["names host", "loopback"], 7),

@@ -156,14 +156,18 @@ def _budget(v: Validator, raw: Any, path: tuple[Any, ...]) -> dict[str, float]:
 def parse_telemetry(v: Validator, raw: Any, path: tuple[Any, ...], target: str, ready: ReadySpec) -> TelemetrySpec:
     table = v.table(raw, path)
     v.check_keys(table, _TELEMETRY_KEYS, path)
-    if origin_of(ready) is None:
-        raise v.fail(path, f"target '{target}' has [target.telemetry] but is ready by {ready.kind}; telemetry "
-                           "is read while a server runs: ready = { http = ... } or { port = ... }")
     events = False
     if "events" in table:
         if not isinstance(table["events"], bool):
             raise v.fail(path + ("events",), "'telemetry.events' must be true or false")
         events = table["events"]
+    if "metrics" in table and origin_of(ready) is None:
+        raise v.fail(path + ("metrics",), f"target '{target}' is ready by {ready.kind}; metrics are scraped from a "
+                                          "running server: ready = { http = ... } or { port = ... }")
+    if events and ready.kind == "stdout":
+        # Its output goes to the ready pattern's reader, not to the pipe the events are read from.
+        raise v.fail(path + ("events",), f"target '{target}' is ready by stdout; events are read from a target "
+                                         "ready by exit, port or http")
     metrics = _url(v, table["metrics"], path + ("metrics",), "/metrics") if "metrics" in table else None
     justification = ""
     if "justification" in table:
