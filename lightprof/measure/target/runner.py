@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import statistics
 import threading
-import time
 from collections.abc import Callable
 
 from lightprof.measure.events import (
@@ -36,7 +35,6 @@ from lightprof.stats import summarize
 # Asked after the planned runs: how many more runs would settle an undecided budget (0 = none).
 MoreRuns = Callable[[TargetResult], int]
 TIMELINE_POINTS = 2000
-SETTLE_S = 0.1  # quiet time before a target's first run
 
 
 def measure_target(
@@ -69,10 +67,6 @@ def measure_target(
         return result
     sampler = TreeSampler(spec.sample_hz, on_sample=forward)
     outcomes: list[Outcome] = []
-    # The memory lightprof has just touched (its imports, the watchdog's start, the last target's
-    # results) slows the next spawns for some tens of ms; the first runs would time that, not the
-    # target. bench/bench_coldstart.py --settle shows it against hyperfine.
-    time.sleep(SETTLE_S)
 
     def launch(warmup: bool, memory_run: bool = False) -> bool:
         state["index"] = index = len(result.runs)
