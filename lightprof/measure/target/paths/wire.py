@@ -1,8 +1,8 @@
 """A minimal HTTP/1.1 exchange on one kept-alive socket: a prebuilt request out, an answer in.
 
-`http.client` costs here: bench/bench_paths.py measured it against a raw socket client on the same
-servers, and it added tens of µs of latency and client CPU to every request *and* made the
-server's tree spend more CPU per request (the figure ops_per_cpu_s is made of). This reads just
+`http.client` costs here: bench/bench_paths.py measures it against this and a bare socket client
+on the same servers; it added tens of µs of latency and client CPU to every request *and* made
+the server's tree spend more CPU per request (the figure ops_per_cpu_s is made of). This reads just
 what an answer needs: the status line, the headers that frame the body (Content-Length,
 Transfer-Encoding: chunked, Connection), and the body, which is counted and dropped; interim 1xx
 answers are skipped; HEAD, 204 and 304 answers have no body; an answer without a length ends
