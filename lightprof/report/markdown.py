@@ -94,6 +94,10 @@ def render_markdown(result: Result) -> str:
         from lightprof.report.attribution import markdown_lines
 
         out.extend(markdown_lines(result))
+    if any(t.paths or t.telemetry for t in result.targets):
+        from lightprof.report.paths import markdown_tables
+
+        out.extend(markdown_tables(result.targets, _cell))
     subjects: list[ArtifactResult | ImageResult | KernelResult] = [*result.artifacts, *result.images, *result.kernels]
     for subject in subjects:
         if getattr(subject, "error", None):

@@ -48,7 +48,7 @@ def measure_target(
     """Cold-start `spec` warmup + runs times (up to max_runs), watch its memory, return the result."""
     cancel = cancel or threading.Event()
     result = TargetResult(name=spec.name, command=_command(spec), ready=spec.ready.describe())
-    holds = spec.ready.kind != "exit" and spec.hold > 0
+    holds = spec.ready.kind != "exit" and (spec.hold > 0 or bool(spec.paths or spec.telemetry))
     planned = spec.warmup + spec.runs + 1
     state = {"index": 0}
 
@@ -74,7 +74,7 @@ def measure_target(
         on_event(RunStarted(spec.name, index, warmup, hold, planned))
         outcome = run_once(
             spec, spawner, sampler, index=index, warmup=warmup, hold=hold,
-            sampled=memory_run or sample_all_runs, cancel=cancel, exact_peak=memory_run,
+            sampled=memory_run or sample_all_runs, cancel=cancel, exact_peak=memory_run, on_event=on_event,
         )
         if not outcome.spawned:
             # Nothing ran: the sentence says why this target cannot be measured at all.
@@ -117,6 +117,12 @@ def measure_target(
             planned = len(result.runs) + 1
             launch(False, memory_run=True)
         result.memory = _memory(outcomes, sampler.interval)
+        if spec.paths or spec.telemetry:
+            from lightprof.measure.target.paths.load import apply_load
+
+            memory_run = next((o for o in outcomes if o.run.memory_run), None)
+            if memory_run is not None:
+                apply_load(result, memory_run.run, memory_run.memory, memory_run.load, memory_run.events)
     finally:
         sampler.close()
         spawner.close()
