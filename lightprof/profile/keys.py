@@ -28,14 +28,15 @@ from typing import Any
 from lightprof.errors import shown
 from lightprof.profile.fields import Validator, check_loopback, got, type_name
 from lightprof.profile.spec import (
+    CACHE_STATES,
     COMPRESSIONS,
     INCONCLUSIVE_POLICIES,
     MAX_SLOWDOWN,
     PYTHON_TOKEN,
     RATIO_BUDGETS,
     TARGET_BUDGETS,
-    TIME_BUDGETS,
     ReadySpec,
+    budget_unit,
 )
 from lightprof.units import parse_duration, parse_ratio, parse_size
 
@@ -139,17 +140,40 @@ def read_inconclusive(v: Validator, policy: Any, path: KeyPath) -> str:
     return str(policy)
 
 
-def read_target_budget(v: Validator, raw: Any, path: KeyPath) -> dict[str, float]:
+def read_cache(v: Validator, raw: Any, path: KeyPath) -> str:
+    if raw not in CACHE_STATES:
+        raise v.fail(path, "'cache' must be \"warm\" (caches left as they are) or \"cold\" "
+                           f"(fresh bytecode and compile caches every run), got {got(raw)}")
+    return str(raw)
+
+
+def read_target_budget(v: Validator, raw: Any, path: KeyPath) -> dict[str, Any]:
+    """Numbers in base units, and `forbid_imports` (module names), which the walk moves to its own field."""
     budget = v.table(raw, path)
     v.check_keys(budget, TARGET_BUDGETS, path)
-    parsed: dict[str, float] = {}
+    parsed: dict[str, Any] = {}
     for key, value in budget.items():
+        if key == "forbid_imports":
+            parsed[key] = read_module_names(v, value, path + (key,))
+            continue
         if key in RATIO_BUDGETS:
             parsed[key] = v.unit(lambda t: parse_ratio(t, maximum=MAX_SLOWDOWN), value, path + (key,))
             continue
-        parse = parse_duration if key in TIME_BUDGETS else parse_size
+        parse = parse_duration if budget_unit(key) == "s" else parse_size
         parsed[key] = v.unit(parse, value, path + (key,), positive=True)
     return parsed
+
+
+def read_module_names(v: Validator, raw: Any, path: KeyPath) -> tuple[str, ...]:
+    if not isinstance(raw, list):
+        raise v.fail(path, f"'forbid_imports' must be an array of module names such as [\"numpy\"], got {got(raw)}")
+    names = []
+    for i, item in enumerate(raw):
+        if not isinstance(item, str) or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*", item):
+            raise v.fail(path + (i,), f"'forbid_imports' entries must be module names such as \"numpy\" or "
+                                      f"\"xml.dom\", got {got(item)}")
+        names.append(item)
+    return tuple(names)
 
 
 def read_command(v: Validator, raw: Any, path: KeyPath) -> tuple[str, ...] | str:
@@ -224,6 +248,9 @@ TARGET = (
     Key("inconclusive", "custom", check=read_inconclusive, in_defaults=True),
     Key("against", "string"),
     Key("budget", "custom", check=read_target_budget, in_defaults=True),
+    Key("path", "walked"),  # [[target.path]]: profile.paths
+    Key("telemetry", "walked"),  # [target.telemetry]: profile.paths
+    Key("cache", "custom", check=read_cache, in_defaults=True),
 )
 DEFAULTS = tuple(key for key in TARGET if key.in_defaults)
 

@@ -23,13 +23,24 @@ RATIO_BUDGETS = ("max_slowdown",)
 # A slowdown budget compares two commands that may differ a lot (a whole headless run against a
 # bare interpreter start): it may reach 100000% (1001x), a tolerance only 1000%.
 MAX_SLOWDOWN = 1000.0
-TARGET_BUDGETS = TIME_BUDGETS + SIZE_BUDGETS + RATIO_BUDGETS
+# Python targets, from -X importtime (lightprof.measure.attribution): the target's own imports'
+# median time, and modules that must not be imported on the way to ready (a list, kept apart from
+# the numeric budgets in TargetSpec.forbid_imports).
+IMPORT_BUDGETS = ("import_time", "forbid_imports")
+TARGET_BUDGETS = TIME_BUDGETS + SIZE_BUDGETS + RATIO_BUDGETS + IMPORT_BUDGETS
+CACHE_STATES = ("warm", "cold")
 INCONCLUSIVE_POLICIES = ("warn", "fail")
+# [[target.path]] budgets; a path's rows are "METRIC@PATH" (profile.paths parses them).
+PATH_BUDGETS = ("latency_p50", "latency_p95", "latency_p99", "first_latency", "ops_per_cpu_s")
 
 
 def budget_unit(metric: str) -> str:
     """The unit of a target budget's figure: "s", "bytes" or "ratio"."""
-    return "s" if metric in TIME_BUDGETS else ("ratio" if metric in RATIO_BUDGETS else "bytes")
+    if metric in TIME_BUDGETS or metric == "import_time":
+        return "s"
+    if metric == "forbid_imports":
+        return "count"
+    return "ratio" if metric in RATIO_BUDGETS else "bytes"
 READY_KINDS = ("exit", "port", "http", "stdout")
 COMPRESSIONS = ("none", "gzip", "brotli")
 # Names end up in file names (NAME.baseline.toml), tables, JUnit XML and terminal titles.
@@ -61,6 +72,40 @@ class ReadySpec:
 
 
 @dataclass(frozen=True)
+class BodySpec:
+    """What a request carries: `size` random bytes, the bytes of `file`, or `text` (UTF-8)."""
+
+    kind: str  # "size", "file" or "text"
+    size: int = 0
+    file: Path | None = None
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class PathSpec:
+    """One critical path: `requests` requests of `method url` after ready, `concurrency` at a time."""
+
+    name: str
+    url: str  # as written: "/sum" (on the ready origin) or a full loopback http:// URL
+    method: str = "GET"
+    body: BodySpec | None = None
+    content_type: str | None = None
+    requests: int = 100
+    warmup: int = 0
+    concurrency: int = 1
+    timeout: float = 10.0  # per request
+    max_time: float = 60.0  # for the whole path: a slow server cannot hold the run for ever
+    budget: Mapping[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TelemetrySpec:
+    events: bool = False
+    metrics: str | None = None  # "/metrics" on the ready origin, or a full loopback URL
+    justification: str = ""  # keeps Wasm op events slower than another impl's
+
+
+@dataclass(frozen=True)
 class TargetSpec:
     """A command to cold-start again and again, with its memory watched."""
 
@@ -84,6 +129,11 @@ class TargetSpec:
     max_time: float = 60.0
     inconclusive: str = "warn"
     against: str | None = None  # another target of the profile, run interleaved with this one
+    cache: str = "warm"  # "cold": fresh .pyc and Node compile-cache folders for every run
+    forbid_imports: tuple[str, ...] = ()  # budget: modules that must not be imported on the way to ready
+    # Critical paths requested after ready, and the target's own telemetry (lightprof.profile.paths).
+    paths: tuple[PathSpec, ...] = ()
+    telemetry: TelemetrySpec | None = None
 
     @property
     def argv(self) -> list[str]:

@@ -94,7 +94,7 @@ def validate_profile(data: Mapping[str, Any], v: Validator, *, name_hint: str) -
 
     defaults_raw = v.table(data.get("defaults", {}), ("defaults",))
     v.check_keys(defaults_raw, keys.names(keys.DEFAULTS), ("defaults",))
-    defaults = _read(v, defaults_raw, keys.DEFAULTS, ("defaults",))
+    defaults = _settings(v, defaults_raw, keys.DEFAULTS, ("defaults",))
     tolerance = defaults.get("tolerance", 0.10)
 
     seen: set[str] = set()
@@ -143,7 +143,7 @@ def _target(v: Validator, raw: Mapping[str, Any], path: tuple[Any, ...], seen: s
     tname = _name(v, raw, path, seen, "target")
     if "command" not in raw:
         raise v.fail(path, f"target '{tname}' has no 'command'")
-    own = _read(v, raw, keys.TARGET, path)
+    own = _settings(v, raw, keys.TARGET, path)
     command = own.pop("command")
     settings = {**defaults, **own}
     settings["budget"] = {**defaults.get("budget", {}), **own.get("budget", {})}
@@ -161,8 +161,31 @@ def _target(v: Validator, raw: Mapping[str, Any], path: tuple[Any, ...], seen: s
             f"target '{tname}': 'hold' needs a server ready mode (port, http or stdout); "
             "a target that is ready when it exits cannot be held",
         )
-    for metric in settings["budget"]:
+    for metric in [*settings["budget"], *(("forbid_imports",) if settings.get("forbid_imports") else ())]:
         line = v.index.line_of(v.prefix + path + ("budget", metric))
         if line:
             lines[(tname, metric)] = line
+    if "path" in raw or "telemetry" in raw:
+        lines.update(_paths_and_telemetry(v, raw, path, tname, settings))
     return TargetSpec(name=tname, command=command, **settings)
+
+
+def _settings(v: Validator, table: Mapping[str, Any], rows: tuple[Key, ...], path: tuple[Any, ...]) -> dict[str, Any]:
+    """A target's (or [defaults]') keys, with `forbid_imports` moved from its budget to its own field."""
+    settings = _read(v, table, rows, path)
+    if "forbid_imports" in settings.get("budget", {}):
+        settings["forbid_imports"] = settings["budget"].pop("forbid_imports")
+    return settings
+
+
+def _paths_and_telemetry(v: Validator, raw: Mapping[str, Any], path: tuple[Any, ...], tname: str,
+                         settings: dict[str, Any]) -> dict[tuple[str, str], int]:
+    from lightprof.profile import paths
+
+    ready = settings.get("ready", ReadySpec())
+    if "path" in raw:
+        settings["paths"] = paths.parse_paths(v, raw["path"], path + ("path",), tname, ready,
+                                              settings.get("timeout", 10.0))
+    if "telemetry" in raw:
+        settings["telemetry"] = paths.parse_telemetry(v, raw["telemetry"], path + ("telemetry",), tname, ready)
+    return paths.budget_lines(v, raw.get("path"), path + ("path",), tname, settings.get("paths", ()))

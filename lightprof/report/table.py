@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from lightprof.model.result import Result
 from lightprof.report.format import (
     ASCII_MARK,
@@ -16,6 +18,9 @@ from lightprof.report.format import (
 )
 from lightprof.units import format_duration, format_size
 
+if TYPE_CHECKING:
+    from lightprof.model.target import TargetResult
+
 _COLOURS = {"pass": "32", "fail": "31", "regression": "31", "inconclusive": "33", "unmeasured": "33"}
 
 
@@ -25,6 +30,14 @@ def _paint(text: str, verdict: str, colour: bool) -> str:
 
 def _pad(cells: list[str], widths: list[int]) -> str:
     return "  ".join(cell.ljust(width) for cell, width in zip(cells, widths, strict=True)).rstrip()
+
+
+def _paths_lines(target: TargetResult) -> list[str]:
+    if not (target.paths or target.telemetry):
+        return []
+    from lightprof.report.paths import target_lines
+
+    return target_lines(target)
 
 
 def render_table(result: Result, *, colour: bool = False, unicode: bool = True) -> str:
@@ -39,9 +52,10 @@ def render_table(result: Result, *, colour: bool = False, unicode: bool = True) 
             if target.stderr_tail:
                 tail = target.stderr_tail.splitlines()[-5:]
                 lines.extend(f"      | {line}" for line in tail)
+            lines.extend(f"    {line}" for line in _paths_lines(target))
             continue
         s = target.cold_start_s
-        parts = [f"  {target.name} ({target.ready})"]
+        parts = [f"  {target.name} ({target.ready}{', cache cold' if target.cache == 'cold' else ''})"]
         if s is not None:
             extra = f" (+{target.extra_runs} near a threshold)" if target.extra_runs else ""
             parts.append(
@@ -63,6 +77,11 @@ def render_table(result: Result, *, colour: bool = False, unicode: bool = True) 
         lines.append(" · ".join(parts))
         if (compared := comparison_text(target)) is not None:
             lines.append(f"    {compared}")
+        if target.attribution is not None:
+            from lightprof.report.attribution import table_lines
+
+            lines.extend(table_lines(target.attribution))
+        lines.extend(f"    {line}" for line in _paths_lines(target))
     for subject in unmeasured_subjects(result):
         lines.append(f"  {subject.name}: could not be measured: {subject.error}")
     for note in result.notes:
