@@ -473,7 +473,9 @@ def test_same_program_within_tolerance_of_baseline_exits_0(tmp_path: Path) -> No
 
     assert proc.returncode == 0, output_of(proc)
     [row] = budget_rows(load_report(tmp_path / "out.json"), "cold_start_p95")
-    assert row["verdict"] == "pass"
+    # Never a regression. A sleep is judged against a CPU-bound calibration: on a machine so busy
+    # that the calibration's own time swings, the gate may say it cannot decide (a warning, exit 0).
+    assert row["verdict"] in ("pass", "inconclusive")
     assert row["baseline"] is not None
 
 
