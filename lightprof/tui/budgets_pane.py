@@ -9,13 +9,15 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
-from lightprof.result import BudgetRow
-from lightprof.tui.widgets import VERDICT_MARK, VERDICT_STYLE, PaneMounted
+from lightprof.tui.controller import Row
+from lightprof.tui.verdicts import mark
+from lightprof.tui.widgets import PaneMounted
 from lightprof.units import format_ratio
 
 COLUMNS = ("mark", "subject", "metric", "limit", "measured", "baseline", "delta", "verdict")
-NARROW_COLUMNS = COLUMNS[:-1]  # the verdict's word goes first: its coloured mark leads the row
-WIDE = 90  # pane columns from which the verdict's word fits beside the figures
+# Narrower panes drop the baseline and delta first: the verdict and the figures judged stay.
+NARROW_COLUMNS = ("mark", "subject", "metric", "limit", "measured", "verdict")
+WIDE = 76  # pane columns from which every column fits
 MIB = 1024 * 1024
 
 
@@ -62,7 +64,7 @@ class BudgetsPane(Vertical):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self._rows: Sequence[BudgetRow] = ()
+        self._rows: Sequence[Row] = ()
         self._columns: tuple[str, ...] = ()
 
     def on_mount(self) -> None:
@@ -71,7 +73,7 @@ class BudgetsPane(Vertical):
     def on_resize(self) -> None:
         self._fill()
 
-    def show(self, rows: Sequence[BudgetRow], headroom: float, status: str, editable: bool) -> None:
+    def show(self, rows: Sequence[Row], headroom: float, status: str, editable: bool) -> None:
         head = Text()
         if editable:
             head.append(f"headroom {headroom * 100:.0f}%", style="bold")
@@ -97,29 +99,39 @@ class BudgetsPane(Vertical):
                 for column in columns:
                     table.add_column("" if column == "mark" else column, key=column)
             for key, row in zip(keys, rows, strict=True):
-                table.add_row(*self._cells(row)[: len(columns)], key=key)
+                table.add_row(*self._pick(columns, self._cells(row)), key=key)
             if rows:
                 table.move_cursor(row=min(cursor, len(rows) - 1))
             return
         for key, row in zip(keys, rows, strict=True):
-            for column, cell in zip(columns, self._cells(row), strict=False):
+            for column, cell in zip(columns, self._pick(columns, self._cells(row)), strict=True):
                 if table.get_cell(key, column) != cell:
                     table.update_cell(key, column, cell)
 
     @staticmethod
-    def _cells(row: BudgetRow) -> tuple[str | Text, ...]:
-        style = VERDICT_STYLE.get(row.verdict, "")
+    def _pick(columns: tuple[str, ...], cells: tuple[str | Text, ...]) -> tuple[str | Text, ...]:
+        return tuple(cell for name, cell in zip(COLUMNS, cells, strict=True) if name in columns)
+
+    @staticmethod
+    def _cells(row: Row) -> tuple[str | Text, ...]:
+        symbol, style = mark(row.verdict or "idle")
         si = row.kind != "target"
+        bound = row.measured is not None and "at most" in (row.note or "")
         return (
-            Text(VERDICT_MARK.get(row.verdict, " "), style=style),
+            Text(symbol, style=style),
             row.subject,
             row.metric,
-            compact(row.limit, row.unit, si),
-            Text(compact(row.measured, row.unit, si), style=style if row.verdict == "fail" else ""),
-            compact(row.baseline, row.unit, si),
-            format_ratio(row.delta),
-            Text(row.verdict, style=style),
+            Text(compact(row.limit, row.unit, si), justify="right"),
+            Text(("≤" if bound else "") + compact(row.measured, row.unit, si), justify="right",
+                 style=style if row.verdict in ("fail", "regression") else ""),
+            Text(compact(row.baseline, row.unit, si), justify="right"),
+            Text(format_ratio(row.delta), justify="right"),
+            Text(row.verdict or "not measured", style=style),
         )
+
+    def focus_detail(self) -> None:
+        """Give the table the keyboard: ↑↓ choose the budget that e edits."""
+        self.query_one("#bud-table", DataTable).focus()
 
     def selected(self) -> tuple[str, str] | None:
         """The (subject, metric) under the cursor, if any."""

@@ -29,22 +29,25 @@ class ColdStartPane(VerticalScroll):
     ColdStartPane > * { width: 1fr; }
     ColdStartPane > .heading { color: $text-muted; text-style: bold; }
     ColdStartPane #cs-title, ColdStartPane #cs-settings { height: 1; }
-    ColdStartPane #cs-stats { height: 3; }
+    ColdStartPane #cs-stats { height: auto; }
+    ColdStartPane #cs-hint { height: auto; color: $warning; }
     ColdStartPane #cs-series { height: 2; margin-bottom: 1; }
     ColdStartPane #cs-histogram { height: 1fr; min-height: 7; max-height: 16; }
-    ColdStartPane #cs-failed { color: $text; }
+    ColdStartPane #cs-failed { color: $text; height: auto; }
+    ColdStartPane.no-times .times { display: none; }
     """
 
     def compose(self) -> ComposeResult:
         yield Static(id="cs-title")
         yield Static(id="cs-settings")
         yield ProgressLine(id="cs-progress")
+        yield Static(id="cs-hint")
         yield Static(id="cs-stats")
-        yield Static("distribution (ready time)", classes="heading")
-        yield Histogram(_ms, id="cs-histogram")
-        yield Static("run by run", classes="heading")
-        yield BarChart(id="cs-series")
         yield Static(id="cs-failed")
+        yield Static("distribution (ready time)", classes="heading times")
+        yield Histogram(_ms, id="cs-histogram", classes="times")
+        yield Static("run by run", classes="heading times")
+        yield BarChart(id="cs-series", classes="times")
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -58,10 +61,16 @@ class ColdStartPane(VerticalScroll):
         self._shown[widget_id] = key
         self.query_one(f"#{widget_id}", Static).update(content, layout=layout)  # type: ignore[arg-type]
 
-    def show(self, live: LiveTarget | None, spec: TargetSpec | None = None) -> None:
-        """Render `live`; `spec` (absent for a report) gives the session's runs/warm-ups/ready."""
+    def show(self, live: LiveTarget | None, spec: TargetSpec | None = None, limit: float | None = None) -> None:
+        """Render `live`; `spec` (absent for a report) gives the session's runs/warm-ups/ready;
+        `limit` (a cold-start budget) is drawn on the histogram."""
         if live is None:
-            self._update("cs-title", None, Text("no target selected", style="dim"), False)
+            self.set_class(True, "no-times")
+            for widget_id in ("cs-settings", "cs-hint", "cs-stats", "cs-failed"):
+                self._update(widget_id, "<no target>", "", True)
+            self.query_one("#cs-progress", ProgressLine).set_idle("")
+            self._update("cs-title", "<no target>", Text("no target chosen: cold starts are for targets",
+                                                         style="dim"), False)
             return
         title = Text()
         title.append(live.name, style="bold")
@@ -70,16 +79,19 @@ class ColdStartPane(VerticalScroll):
         settings = self._settings(live, spec)
         self._update("cs-settings", settings.plain, settings, False)
         self._progress(live)
+        hint = self._hint(live, spec)
+        self._update("cs-hint", hint.plain, hint, True)
         summary = live.summary()
         failed = len(live.failed_runs)
-        self._update("cs-stats", (summary, failed), self._stats(live, summary), False)
+        self._update("cs-stats", (summary, failed), self._stats(live, summary), True)
         times = live.ready_times
-        if self._shown.get("times") != (live.name, len(times), len(live.runs)):
-            self._shown["times"] = (live.name, len(times), len(live.runs))
-            marks = {"↑p50": summary.p50, "↑p95": summary.p95} if summary else {}
-            self.query_one("#cs-histogram", Histogram).set_values(times, marks)
+        self.set_class(not times, "no-times")
+        if self._shown.get("times") != (live.name, len(times), len(live.runs), limit):
+            self._shown["times"] = (live.name, len(times), len(live.runs), limit)
+            marks = {"p50": summary.p50, "p95": summary.p95} if summary else {}
+            self.query_one("#cs-histogram", Histogram).set_values(times, marks, limit=limit)
             self.query_one("#cs-series", BarChart).data = times
-        failed_text = self._failed(live)
+        failed_text = self._failed(live, spec)
         self._update("cs-failed", failed_text.plain, failed_text, True)
 
     def _settings(self, live: LiveTarget, spec: TargetSpec | None) -> Text:
@@ -89,6 +101,7 @@ class ColdStartPane(VerticalScroll):
             return text
         text.append(f"runs {spec.runs}", style="bold")
         text.append(f" · warm-ups {spec.warmup} · ready {spec.ready.describe()}")
+        text.append(f" · timeout {format_duration(spec.timeout)}")
         if spec.hold > 0:
             text.append(f" · hold {format_duration(spec.hold)}")
         return text
@@ -101,11 +114,36 @@ class ColdStartPane(VerticalScroll):
             return
         if live.running:
             eta = live.eta_s()
+            elapsed = live.elapsed_s()
             phase = "warm-up" if live.current_warmup else "running"
-            suffix = f"runs · {phase}" + (f" · ETA {eta:.1f} s" if eta is not None else "")
+            suffix = f"runs · {phase}"
+            if elapsed is not None:
+                suffix += f" · #{live.started} {elapsed:.1f} s"
+            if eta is not None:
+                suffix += f" · ETA {eta:.1f} s"
+        elif live.cancelled:
+            suffix = "runs · stopped (x)"
+        elif live.failed_runs and len(live.runs) < total:
+            suffix = f"runs · stopped: run #{live.failed_runs[-1].index + 1} failed"
         else:
             suffix = "runs · done"
-        bar.set_progress(len(live.runs), total, suffix)
+        bar.set_progress(len(live.done_runs), total, suffix)
+
+    @staticmethod
+    def _hint(live: LiveTarget, spec: TargetSpec | None) -> Text:
+        """What to do about a run that waits for ever, or a target the session would not run."""
+        if live.refused:
+            return Text(live.refused)
+        if spec is None or spec.ready.kind != "exit":
+            return Text("")
+        elapsed = live.elapsed_s()
+        timed_out = any((r.error or "").startswith("timed out") for r in live.failed_runs)
+        if timed_out or (elapsed is not None and elapsed > max(2.0, spec.timeout / 5)):
+            waited = (f"run #{live.started} has waited {elapsed:.1f} s" if elapsed is not None
+                      else "the run timed out waiting")
+            return Text(f"{waited} for the process to end (ready = exit). A server never ends: "
+                        "press o and set ready to port N, http://… or stdout REGEX.")
+        return Text("")
 
     def _stats(self, live: LiveTarget, summary: Summary | None) -> Table | Text:
         if summary is None:
@@ -120,20 +158,22 @@ class ColdStartPane(VerticalScroll):
                      f"[b]stdev[/] {_ms(summary.stdev)}")
         grid.add_row(f"[b]runs[/] {summary.n}", f"[b]outliers[/] {summary.outliers}",
                      f"[bold red]failed {failed}[/]" if failed else "[b]failed[/] 0")
+        if live.cancelled:
+            grid.add_row("[dim]stopped by x[/]", "", "")
         return grid
 
-    def _failed(self, live: LiveTarget) -> Text:
+    def _failed(self, live: LiveTarget, spec: TargetSpec | None) -> Text:
         failed = live.failed_runs
         if not failed:
             return Text("")
         text = Text()
-        text.append(f"failed runs ({len(failed)})\n", style="bold red")
-        for run in failed[-FAILED_SHOWN:]:
+        shown = failed[-1:] if live.ready_times else failed[-FAILED_SHOWN:]
+        text.append(f"failed runs ({len(failed)})", style="bold red")
+        for run in shown:
             reason = run.error or f"exit code {run.exit_code}"
-            text.append(f"#{run.index + 1} ", style="bold")
-            text.append(reason + "\n")
-            tail = (run.stderr_tail or "").strip().splitlines()[-2:]
+            text.append(f"\n#{run.index + 1} ", style="bold")
+            text.append(reason)
+            tail = (run.stderr_tail or "").strip().splitlines()[-3:]
             for line in tail:
-                text.append(f"  │ {line}\n", style="dim")
-        text.rstrip()
+                text.append(f"\n  │ {line}", style="")
         return text

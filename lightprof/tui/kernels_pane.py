@@ -1,26 +1,23 @@
 """The kernels pane: Wasm against its fallback per kernel and payload size, re-run on demand.
 
-Shows what the engine measured (`show_result` / `show`), and lets the user pick a kernel and a
-payload size and press `r` to measure Wasm vs fallback again in a worker thread. The worker only
-calls `measure_kernel` (the same engine function the headless gate uses) and hands results back
-through `call_from_thread`; nothing here launches processes.
+Draws the controller's kernels (the profile's first, with their errors and verdicts) and offers a
+payload size to pick; nothing here measures: the app runs `spec_to_run()` through the session.
 """
 
 from __future__ import annotations
 
-import threading
+import dataclasses
 from pathlib import Path
 from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from lightprof.measure.events import Event, Progress
 from lightprof.measure.kernels_model import KernelResult, KernelSizeRow
+from lightprof.tui.verdicts import mark, worst_verdict
 from lightprof.tui.widgets import Histogram, PaneMounted, ProgressLine
 from lightprof.units import format_duration, format_size
 
@@ -37,13 +34,11 @@ def _times(value: float | None) -> str:
 
 
 class KernelsPane(Vertical):
-    """Kernel list on the left; figures and latency distributions of the chosen size on the right."""
+    """Kernel list on the left; figures and latency distributions of the chosen size on the right.
 
-    BINDINGS = [
-        Binding("r", "run", "run Wasm vs fallback"),
-        Binding("s", "next_size", "next size"),
-        Binding("S", "previous_size", "previous size", show=False),
-    ]
+    It draws what `show` gives it (the controller's state); `r` (the app's key) measures
+    `spec_to_run()` through the session, which judges it as `--headless` does.
+    """
 
     DEFAULT_CSS = """
     KernelsPane { padding: 0 1; }
@@ -53,18 +48,20 @@ class KernelsPane(Vertical):
     KernelsPane #kernels-sizes { height: 1; }
     KernelsPane #kernels-figures { height: auto; }
     KernelsPane .heading { color: $text-muted; text-style: bold; height: 1; }
-    KernelsPane Histogram { height: 5; }
+    KernelsPane Histogram { height: 7; }
     KernelsPane #kernels-progress { height: 1; }
     """
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.results: dict[str, KernelResult] = {}
+        self.specs: dict[str, Any] = {}
+        self.rows: list[Any] = []
         self.order: list[str] = []
         self.selected: str | None = None
         self.size_index = 0
         self.running: str | None = None
-        self._cancel: threading.Event | None = None
+        self.read_only = True
         self._last_shown: Any = None
         self._app_selected: str | None = None
 
@@ -72,74 +69,88 @@ class KernelsPane(Vertical):
         with Horizontal(id="kernels-body"):
             yield OptionList(id="kernels-list")
             with VerticalScroll(id="kernels-detail"):
+                yield ProgressLine(id="kernels-progress")
                 yield Static(id="kernels-sizes")
                 yield Static(id="kernels-figures")
-                yield Static("Wasm end to end (copy in + call + read out)", classes="heading")
-                yield Histogram(format_duration, id="kernels-wasm-hist")
-                yield Static("fallback", classes="heading")
-                yield Histogram(format_duration, id="kernels-fallback-hist")
-                yield ProgressLine(id="kernels-progress")
+                yield Static("latency per call, Wasm (end to end) and fallback on one axis", classes="heading")
+                yield Histogram(format_duration, id="kernels-hist")
 
     def on_mount(self) -> None:
         self.post_message(PaneMounted())
-        self.query_one("#kernels-progress", ProgressLine).set_idle("r: run the selected kernel · s: next size")
-        if not self.order:
-            self.show([])
 
     # ------------------------------------------------------------------ data in
 
-    def show_result(self, result: Any, selected: str | None = None) -> None:
-        """The app's contract: render the kernels of a `Result` (live, loaded or None), showing
-        the kernel `selected` in the app's subject list when it is one."""
-        kernels = list(getattr(result, "kernels", []) or [])
-        marker = [id(k) for k in kernels]
+    def show(self, ctl: Any, selected: str | None = None) -> None:
+        """Draw the controller's kernels: the profile's (measured or not, errors shown), those
+        measured in this session or report, and the built-ins to try; follow `selected` when it
+        names a kernel."""
+        result = ctl.result
+        kernels = list(result.kernels) if result is not None else []
+        specs = {} if ctl.profile is None or ctl.read_only else {k.name: k for k in ctl.session_profile().kernels}
+        running = next((name for name in ctl.running if name in specs or name in self.results), None)
+        progress = getattr(ctl, "progress", None)
+        marker = ([id(k) for k in kernels], id(ctl.rows), running, progress)
+        self.read_only = ctl.read_only
         if marker != self._last_shown:
             self._last_shown = marker
-            self.show(kernels)
+            self.specs = specs
+            self.results = {k.name: k for k in kernels}
+            self.rows = [r for r in ctl.rows if getattr(r, "kind", "") == "kernel"]
+            self.running = running
+            names = list(specs) + [k.name for k in kernels if k.name not in specs]
+            if not self.read_only:
+                names += [n for n in _builtin_names() if n not in names]
+            self._set_names(names)
+            self._progress(progress)
         if selected != self._app_selected:
             self._app_selected = selected
             if selected in self.order and selected != self.selected:
                 self.query_one("#kernels-list", OptionList).highlighted = self.order.index(selected)
 
-    def focus_detail(self) -> None:
-        """Enter on the app's subject list: move into the kernel list (r runs, s picks a size)."""
-        self.query_one("#kernels-list", OptionList).focus()
-
-    def show(self, kernels: list[KernelResult]) -> None:
-        """Show these results; built-in kernels not measured yet are listed to be run."""
-        for kernel in kernels:
-            self.results[kernel.name] = kernel
-        names = [k.name for k in kernels] + [n for n in self.order if n not in {k.name for k in kernels}]
-        for name in _builtin_names():
-            if name not in names:
-                names.append(name)
-        self.order = names
+    def _set_names(self, names: list[str]) -> None:
         listing = self.query_one("#kernels-list", OptionList)
-        highlighted = self.selected
-        listing.clear_options()
-        listing.add_options([Option(self._label(name), id=name) for name in names])
-        if kernels and highlighted not in self.results:
-            highlighted = kernels[0].name  # measured kernels first: an unmeasured one shows nothing
+        if names != self.order:
+            self.order = names
+            listing.clear_options()
+            listing.add_options([Option(self._label(name), id=name) for name in names])
+        else:
+            for name in names:
+                listing.replace_option_prompt(name, self._label(name))
         if names:
-            self.selected = highlighted if highlighted in names else names[0]
+            if self.selected not in names:
+                self.selected = names[0]
+                self._reset_size()
             listing.highlighted = names.index(self.selected)
-            self._reset_size()
         self._render_detail()
+
+    def _progress(self, progress: Any) -> None:
+        line = self.query_one("#kernels-progress", ProgressLine)
+        if self.running is not None and progress is not None and progress.subject == self.running:
+            line.set_progress(progress.done, max(progress.total, 1), f"{progress.subject}: {progress.message}")
+        elif self.running is not None:
+            line.set_progress(0, 1, f"{self.running}: starting")
+        elif self.read_only:
+            line.set_idle("kernels from a saved report (read-only)")
+        else:
+            line.set_idle("r: run the selected kernel · s: next size")
+
+    def focus_detail(self) -> None:
+        """Enter on the app's subject list: move into the kernel list (escape comes back)."""
+        self.query_one("#kernels-list", OptionList).focus()
 
     def _label(self, name: str) -> Text:
         result = self.results.get(name)
-        text = Text()
-        if result is None:
-            text.append("· ", style="dim")
-        elif result.error:
-            text.append("✗ ", style="red")
-        elif result.mismatch:
-            text.append("≠ ", style="red")
+        verdicts = [r.verdict for r in self.rows if r.subject == name and r.verdict is not None]
+        if name == self.running:
+            state = "running"
+        elif verdicts:
+            state = worst_verdict(verdicts)
+        elif result is None:
+            state = "idle"
         else:
-            wins = all((row.speedup or 0) >= 1 for row in result.sizes)
-            text.append("✓ " if wins else "▼ ", style="green" if wins else "yellow")
-        text.append(name)
-        return text
+            state = "unmeasured" if result.error else "measured"
+        symbol, style = mark(state)
+        return Text.assemble((f"{symbol} ", style), name)
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         if event.option.id is not None and event.option.id != self.selected:
@@ -150,27 +161,28 @@ class KernelsPane(Vertical):
     # ------------------------------------------------------------------ sizes
 
     def sizes(self) -> list[int]:
-        """The sizes to choose from: those measured for the kernel, else the interactive set."""
+        """The sizes to choose from: the profile's, those measured and the interactive set."""
         result = self.results.get(self.selected or "")
-        measured = [row.size_bytes for row in result.sizes] if result else []
-        return sorted(set(measured) | set(INTERACTIVE_SIZES))
+        spec = self.specs.get(self.selected or "")
+        known = set(spec.sizes if spec is not None else ())
+        known |= {row.size_bytes for row in (result.sizes if result else [])}
+        return sorted(known | set(INTERACTIVE_SIZES))
 
     def _reset_size(self) -> None:
         """Start at the first size the kernel was measured at (else the first size offered)."""
         result = self.results.get(self.selected or "")
         sizes = self.sizes()
-        self.size_index = sizes.index(result.sizes[0].size_bytes) if result and result.sizes else 0
+        spec = self.specs.get(self.selected or "")
+        first = result.sizes[0].size_bytes if result and result.sizes else (spec.sizes[0] if spec else None)
+        self.size_index = sizes.index(first) if first in sizes else 0
 
     def selected_size(self) -> int:
         sizes = self.sizes()
         return sizes[self.size_index % len(sizes)]
 
-    def action_next_size(self) -> None:
-        self.size_index = (self.size_index + 1) % len(self.sizes())
-        self._render_detail()
-
-    def action_previous_size(self) -> None:
-        self.size_index = (self.size_index - 1) % len(self.sizes())
+    def step_size(self, step: int) -> None:
+        """s / S: the next or previous payload size."""
+        self.size_index = (self.size_index + step) % len(self.sizes())
         self._render_detail()
 
     # ------------------------------------------------------------------ rendering
@@ -192,15 +204,8 @@ class KernelsPane(Vertical):
         self.query_one("#kernels-sizes", Static).update(chooser)
         self.query_one("#kernels-figures", Static).update(self._figures_text())
         row = self._row()
-        self._histogram("#kernels-wasm-hist", row.wasm_e2e_samples_s if row else [])
-        self._histogram("#kernels-fallback-hist", row.fallback_samples_s if row else [])
-
-    def _histogram(self, selector: str, samples: list[float]) -> None:
-        marks = {}
-        if samples:
-            ordered = sorted(samples)
-            marks = {"p50": ordered[len(ordered) // 2], "p95": ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]}
-        self.query_one(selector, Histogram).set_values(samples, marks)
+        series = {"Wasm": row.wasm_e2e_samples_s, "fallback": row.fallback_samples_s} if row else {}
+        self.query_one("#kernels-hist", Histogram).set_series(series, log=True)
 
     def _figures_text(self) -> Text:
         text = Text()
@@ -208,11 +213,13 @@ class KernelsPane(Vertical):
             return Text("no kernels", style="dim")
         result = self.results.get(self.selected)
         if result is None:
-            return Text(f"{self.selected}: not measured yet · press r to run it", style="dim")
+            return Text(f"{self.selected} at {format_size(self.selected_size())}: not measured yet · "
+                        "press r to run it", style="dim")
+        rows = [r for r in self.rows if r.subject == self.selected]
         if result.summary:
             text.append(f"{result.summary}\n", style="dim")
         if result.error:
-            text.append(f"✗ {result.failure or 'failed'}: {result.error}\n", style="red")
+            text.append(f"? {result.failure or 'failed'}: {result.error}\n", style=mark("unmeasured")[1])
             return text
         if result.mismatch:
             text.append(f"≠ {result.mismatch}\n", style="red")
@@ -253,65 +260,32 @@ class KernelsPane(Vertical):
                 else f"compiled in {format_duration(result.compile_s)}")
         text.append(f"{load} · instantiates {result.instantiates_total} · cache hits "
                     f"{result.cache_hits_total} · compiles {result.compiles_total}", style="dim")
+        for budget in rows:
+            symbol, style = mark(budget.verdict or "idle")
+            text.append(f"\n{symbol} {budget.metric} {budget.verdict or 'not measured'}", style=style)
+            if budget.note:
+                text.append(f" · {budget.note}", style="dim")
         return text
 
-    # ------------------------------------------------------------------ interactive run
+    # ------------------------------------------------------------------ what r measures
 
-    def action_run(self) -> None:
-        """Measure the selected kernel at the selected size in a worker thread."""
-        if self.selected is None or self.running is not None or getattr(self.app, "read_only", False):
-            return  # a saved report (--open) is shown, never measured
-        spec = self._spec(self.selected, self.selected_size())
-        self.running = self.selected
-        self._cancel = threading.Event()
-        self.query_one("#kernels-progress", ProgressLine).set_progress(0, 1, f"{self.selected}: starting")
-        self.run_worker(lambda: self._measure(spec, self._cancel), thread=True, exclusive=True,
-                        group="kernels-run")
-
-    def _spec(self, name: str, size: int) -> Any:
+    def spec_to_run(self) -> Any:
+        """The kernel spec `r` measures: the profile's (its sizes, plus the size chosen here),
+        else a built-in at the chosen size. None when nothing can be run (a saved report)."""
         from lightprof.profile import KernelSpec
 
-        result = self.results.get(name)
+        if self.selected is None or self.read_only:
+            return None
+        size = self.selected_size()
+        spec = self.specs.get(self.selected)
+        if spec is not None:
+            return dataclasses.replace(spec, sizes=tuple(sorted({*spec.sizes, size})))
+        result = self.results.get(self.selected)
         if result is not None and not result.builtin and result.source:
             folder = Path(result.source).resolve().parent
-            return KernelSpec(name=name, base_dir=folder.parent, path=folder.name, sizes=(size,),
+            return KernelSpec(name=self.selected, base_dir=folder.parent, path=folder.name, sizes=(size,),
                               runs=INTERACTIVE_RUNS)
-        return KernelSpec(name=name, base_dir=Path.cwd(), sizes=(size,), runs=INTERACTIVE_RUNS)
-
-    def _measure(self, spec: Any, cancel: threading.Event | None) -> None:
-        from lightprof.measure.kernels import measure_kernel
-
-        result = measure_kernel(spec, on_event=self._on_event_threaded, cancel=cancel)
-        self.app.call_from_thread(self._finished, result)
-
-    def _on_event_threaded(self, event: Event) -> None:
-        if isinstance(event, Progress):
-            self.app.call_from_thread(self._progress, event)
-
-    def _progress(self, event: Progress) -> None:
-        self.query_one("#kernels-progress", ProgressLine).set_progress(
-            event.done, max(event.total, 1), f"{event.subject}: {event.message}")
-
-    def _finished(self, result: KernelResult) -> None:
-        previous = self.results.get(result.name)
-        if previous is not None and not result.error:
-            # Keep the other sizes measured before; the new run replaces its own size.
-            sizes = {row.size_bytes: row for row in previous.sizes}
-            sizes.update({row.size_bytes: row for row in result.sizes})
-            result.sizes = [sizes[s] for s in sorted(sizes)]
-        self.results[result.name] = result
-        self.running = None
-        self._cancel = None
-        self.query_one("#kernels-progress", ProgressLine).set_idle(
-            f"{result.name}: {'failed' if result.error else 'done'} · r: run again · s: next size")
-        listing = self.query_one("#kernels-list", OptionList)
-        if result.name in self.order:
-            listing.replace_option_prompt(result.name, self._label(result.name))
-        self._render_detail()
-
-    def on_unmount(self) -> None:
-        if self._cancel is not None:
-            self._cancel.set()
+        return KernelSpec(name=self.selected, base_dir=Path.cwd(), sizes=(size,), runs=INTERACTIVE_RUNS)
 
 
 def _builtin_names() -> list[str]:

@@ -6,13 +6,12 @@ distributions), an image's layers. Enter on a layer opens the files it adds, lar
 goes back up (layer → layers → the subject list). With a target or kernel chosen, the table lists
 every artifact and image at a glance, and enter on a row selects it.
 
-In a profile session `r` sizes every artifact and image in a thread worker that calls the same
-engine functions as the headless gate (`measure_artifact`, `measure_image`); the results go to the
-app (`add_measured`), which judges them with the same gate, so the subject list and the budgets
-tab mark them too. Sizing reads files only: an image named by reference (`image = "name:tag"`)
-would need a docker/podman process to save it, so the pane leaves those to `--headless`.
+The pane measures nothing: in a profile session the app's `r` sizes every artifact and image
+through the session, which judges them as `--headless` does. Sizing reads files only: an image
+named by reference (`image = "name:tag"`) would need a docker/podman process to save it, so those
+are left to `--headless`.
 
-The app calls `show_result` at every redraw (up to 4 Hz); it returns at once unless the result or
+The app calls `show` at every redraw (up to 4 Hz); it returns at once unless the result or
 the selection changed, and tables are refilled only when what they show changed (a new subject,
 view or width), never per redraw: adding DataTable rows is the expensive part of a Textual refresh.
 """
@@ -20,8 +19,6 @@ view or width), never per redraw: adding DataTable rows is the expensive part of
 from __future__ import annotations
 
 import contextlib
-import threading
-import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -34,13 +31,13 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.css.query import NoMatches
 from textual.widgets import DataTable, Static
-from textual.worker import Worker, WorkerState
 
 from lightprof.measure.sizes_model import ArtifactResult, ImageResult, LayerResult
 from lightprof.profile import ArtifactSpec, ImageSpec
 from lightprof.result import BudgetRow
 from lightprof.tui.budgets_pane import compact
-from lightprof.tui.widgets import VERDICT_MARK, VERDICT_STYLE, PaneMounted, ProgressLine, worst_verdict
+from lightprof.tui.verdicts import mark, worst_verdict
+from lightprof.tui.widgets import PaneMounted, ProgressLine
 from lightprof.units import format_ratio, format_size
 
 TALL = 34  # from this many pane rows an image shows its wasted paths under its layers
@@ -140,19 +137,6 @@ def _subject_rows(rows: Sequence[BudgetRow], name: str) -> list[BudgetRow]:
     return [row for row in rows if name in (row.subject, *row.subject.split(", "))]
 
 
-def _pending_rows(spec: ArtifactSpec | ImageSpec) -> list[BudgetRow]:
-    """The budgets a profile sets on a subject not sized yet: limits known, nothing measured."""
-    if isinstance(spec, ArtifactSpec):
-        limits: list[tuple[str, float | None, str]] = [("size", spec.budget, "bytes")]
-    else:
-        limits = [("size", spec.budget, "bytes"), ("size_compressed", spec.budget_compressed, "bytes"),
-                  ("wasted_bytes", spec.wasted_max, "bytes"), ("efficiency", spec.efficiency_min, "ratio")]
-    kind = "artifact" if isinstance(spec, ArtifactSpec) else "image"
-    return [BudgetRow(subject=spec.name, metric=metric, limit=limit, measured=None, baseline=None, delta=None,
-                      verdict="pending", unit=unit, kind=kind, higher_is_better=metric == "efficiency")
-            for metric, limit, unit in limits if limit is not None]
-
-
 def budgets_table(rows: Sequence[BudgetRow], width: int) -> RenderableType:
     """Limit, measured, baseline, growth and verdict of each budget, coloured by verdict.
 
@@ -171,11 +155,11 @@ def budgets_table(rows: Sequence[BudgetRow], width: int) -> RenderableType:
     if words:
         table.add_column("verdict", no_wrap=True, overflow="ellipsis")
     for row in rows:
-        style = VERDICT_STYLE.get(row.verdict, "")
+        symbol, style = mark(row.verdict or "idle")
         unit_si = row.kind != "target"
         label = METRIC_LABEL.get(row.metric, row.metric)
         cells: list[RenderableType] = [
-            Text(label) if words else Text.assemble((f"{VERDICT_MARK.get(row.verdict, ' ')} ", style), label),
+            Text(label) if words else Text.assemble((f"{symbol} ", style), label),
             compact(row.limit, row.unit, unit_si),
             Text(compact(row.measured, row.unit, unit_si), style=style if row.verdict in ("fail", "regression")
                  else ""),
@@ -183,7 +167,7 @@ def budgets_table(rows: Sequence[BudgetRow], width: int) -> RenderableType:
             _growth(row),
         ]
         if words:
-            cells.append(Text(f"{VERDICT_MARK.get(row.verdict, ' ')} {row.verdict}", style=style))
+            cells.append(Text(f"{symbol} {row.verdict or 'not measured'}", style=style))
         table.add_row(*cells)
     return table
 
@@ -207,7 +191,6 @@ class SizesPane(Vertical):
     """Sizes, budgets and a drill-down table of the artifact or image chosen in the subject list."""
 
     BINDINGS = [
-        Binding("r", "run", "size"),
         Binding("l", "open_layer", "files"),
         Binding("escape", "back", "back"),
         Binding("w", "toggle_wasted", "wasted"),
@@ -239,7 +222,10 @@ class SizesPane(Vertical):
         self.view = "overview"
         self.layer_index: int | None = None
         self.sizing = False
-        self._cancel: threading.Event | None = None
+        self.states: dict[str, str] = {}
+        self.running_names: frozenset[str] = frozenset()
+        self._spec_list: list[ArtifactSpec | ImageSpec] = []
+        self._read_only = True
         self._last_shown: Any = None
         self._detail_key: Any = None
         self._table_key: Any = None
@@ -260,37 +246,41 @@ class SizesPane(Vertical):
     def on_mount(self) -> None:
         self.post_message(PaneMounted())
         self._composed = True
-        self._set_idle()
-        self.show_result(getattr(self.app, "result", None), getattr(self.app, "selected", None))
 
     # ------------------------------------------------------------------ data in
 
-    @property
-    def _read_only(self) -> bool:
-        return bool(getattr(self.app, "read_only", True))
-
     def _specs(self) -> list[ArtifactSpec | ImageSpec]:
-        profile = None if self._read_only else getattr(self.app, "profile", None)
-        if profile is None:
-            return []
-        return [*profile.artifacts, *profile.images]
+        return self._spec_list
 
-    def show_result(self, result: Any, selected: str | None = None) -> None:
-        """The app's contract: render the artifacts and images of a `Result` (live, loaded or None
-        before anything was measured), showing `selected` when it names one of them."""
+    def show(self, ctl: Any, selected: str | None = None) -> None:
+        """Draw the controller's artifacts and images (measured in this session, loaded from a
+        report, or not sized yet), showing `selected` when it names one of them."""
         if not self._composed:
             return
-        artifacts = getattr(result, "artifacts", None) or []
-        images = getattr(result, "images", None) or []
-        budgets = getattr(result, "budgets", None) or []
-        marker = (id(result), [id(a) for a in artifacts], [id(i) for i in images], id(budgets), len(budgets))
+        result = ctl.result
+        artifacts = list(result.artifacts) if result is not None else []
+        images = list(result.images) if result is not None else []
+        self._read_only = ctl.read_only
+        running = frozenset(ctl.running)
+        marker = ([id(a) for a in artifacts], [id(i) for i in images], id(ctl.rows), running)
         if marker != self._last_shown:
             self._last_shown = marker
+            profile = None if ctl.read_only or ctl.profile is None else ctl.session_profile()
+            self._spec_list = [*profile.artifacts, *profile.images] if profile is not None else []
+            self.skipped = {
+                spec.name: f"read through an engine ({spec.image}): the TUI does not start docker or "
+                           "podman; lightprof --headless sizes it"
+                for spec in self._spec_list if isinstance(spec, ImageSpec) and spec.path is None
+            }
             self.artifacts = {a.name: a for a in artifacts}
             self.images = {i.name: i for i in images}
-            self.rows = list(budgets)
+            self.rows = list(ctl.rows)
+            self.states = {name: ctl.state(name) for name, _kind in ctl.subjects()}
             self.names = self._subject_names()
+            self.running_names = running
+            self.sizing = any(name in running for name, _kind in self.names)
             self._detail_key = self._table_key = self._wasted_key = None  # everything may have changed
+            self._set_progress()
         chosen = selected if selected in [name for name, _kind in self.names] else None
         self._select(chosen)
 
@@ -316,20 +306,17 @@ class SizesPane(Vertical):
     def _spec(self, name: str | None) -> ArtifactSpec | ImageSpec | None:
         return next((spec for spec in self._specs() if spec.name == name), None)
 
-    def _budget_rows(self, name: str) -> list[BudgetRow]:
-        rows = _subject_rows(self.rows, name)
-        if not rows and self._subject(name) is None:
-            spec = self._spec(name)
-            return _pending_rows(spec) if spec is not None else []
-        return rows
+    def _budget_rows(self, name: str) -> list[Any]:
+        return _subject_rows(self.rows, name)
 
     def _verdict(self, name: str) -> str:
+        if name in self.states:
+            return self.states[name]
         subject = self._subject(name)
         if subject is None:
-            return "pending"
-        if subject.error:
-            return "unmeasured"
-        return worst_verdict([row.verdict for row in self._budget_rows(name)])
+            return "idle"
+        verdicts = [row.verdict for row in self._budget_rows(name) if row.verdict is not None]
+        return worst_verdict(verdicts) if verdicts else ("unmeasured" if subject.error else "measured")
 
     # ------------------------------------------------------------------ selection
 
@@ -583,7 +570,7 @@ class SizesPane(Vertical):
             table.add_column(header, key=header or "mark")
         for name, kind, size, limit, note in rows:
             verdict = self._verdict(name)
-            table.add_row(Text(VERDICT_MARK.get(verdict, "·"), style=VERDICT_STYLE.get(verdict, "dim")),
+            table.add_row(Text(mark(verdict)[0], style=mark(verdict)[1]),
                           Text(name), Text(kind, style="dim"), _right(size), _right(limit, "dim"),
                           Text(_fit_end(note, note_width), style="dim"), key=name)
 
@@ -724,8 +711,6 @@ class SizesPane(Vertical):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Offer only the keys that do something here (False hides them from the footer)."""
-        if action == "run":
-            return not self._read_only and bool(self._specs())
         if action == "open_layer":
             return self.view == "layers" and self._image() is not None
         if action == "toggle_wasted":
@@ -735,96 +720,16 @@ class SizesPane(Vertical):
             return isinstance(subject, ArtifactResult) and bool(subject.distributions)
         return True
 
-    # ------------------------------------------------------------------ sizing (profile sessions)
+    # ------------------------------------------------------------------ progress
 
-    def _set_idle(self) -> None:
+    def _set_progress(self) -> None:
         progress = self.query_one("#sizes-progress", ProgressLine)
-        if self._read_only:
+        if self.sizing:
+            done = sum(1 for name, _kind in self.names if name not in self.running_names)
+            progress.set_progress(done, len(self.names), "sizing")
+        elif self._read_only:
             progress.set_idle("sizes from a saved report (read-only)")
-        elif self._specs():
+        elif self._spec_list:
             progress.set_idle("r: size the profile's artifacts and images")
         else:
             progress.set_idle("this profile has no [[artifact]] or [[image]]")
-
-    def action_run(self) -> None:
-        """Size every artifact and image of the profile in a worker thread (never on the UI thread)."""
-        if self._read_only or self.sizing:
-            return
-        specs = self._specs()
-        if not specs:
-            return
-        self.sizing = True
-        self._cancel = threading.Event()
-        cancel = self._cancel
-        self.query_one("#sizes-progress", ProgressLine).set_progress(0, len(specs), "sizing")
-        self._render_detail()
-        self.run_worker(lambda: self._size_all(specs, cancel), thread=True, exclusive=True,
-                        group="sizes-run", exit_on_error=False)
-
-    def _size_all(self, specs: list[ArtifactSpec | ImageSpec], cancel: threading.Event) -> None:
-        """Worker thread: measure each subject and hand it to the app, which judges it."""
-        from lightprof.measure.artifacts import measure_artifact
-        from lightprof.measure.images import measure_image
-
-        started = time.perf_counter()
-        sized = 0
-        for done, spec in enumerate(specs):
-            if cancel.is_set():
-                return
-            self._to_ui(self._progress, done, len(specs), spec.name)
-            if isinstance(spec, ArtifactSpec):
-                self._to_ui(self._sized, [measure_artifact(spec, extra=("gzip", "brotli", "zstd"))], [])
-            elif spec.path is None:
-                # Saving `image = "name:tag"` runs docker/podman: the TUI does not launch processes.
-                self._to_ui(self._skip, spec.name, f"read through an engine ({spec.image}): the TUI does not "
-                            "start docker or podman; lightprof --headless sizes it")
-                continue
-            else:
-                self._to_ui(self._sized, [], [measure_image(spec)])
-            sized += 1
-        self._to_ui(self._finished, sized, len(specs) - sized, time.perf_counter() - started)
-
-    def _to_ui(self, callback: Any, *args: Any) -> None:
-        try:
-            self.app.call_from_thread(callback, *args)
-        except RuntimeError:  # the app is closing: nothing left to show the result in
-            if self._cancel is not None:
-                self._cancel.set()
-
-    def _progress(self, done: int, total: int, name: str) -> None:
-        self.query_one("#sizes-progress", ProgressLine).set_progress(done, total, f"sizing {name}")
-
-    def _skip(self, name: str, reason: str) -> None:
-        self.skipped[name] = reason
-        self._detail_key = self._table_key = None
-        self._render_detail()
-
-    def _sized(self, artifacts: list[ArtifactResult], images: list[ImageResult]) -> None:
-        """Results go to the app, which judges them and calls show_result with the new result."""
-        self.app.add_measured(artifacts=artifacts, images=images)  # type: ignore[attr-defined]
-        if self.selected in {s.name for s in (*artifacts, *images)}:
-            self._select(self.selected, restart=True)  # a subject just sized starts at its main table
-
-    def _finished(self, sized: int, skipped: int, seconds: float) -> None:
-        self.sizing = False
-        self._cancel = None
-        left = f" · {skipped} left to --headless" if skipped else ""
-        self.query_one("#sizes-progress", ProgressLine).set_idle(
-            f"sized {sized} subject(s) in {seconds:.1f} s{left} · r: size again")
-        self._detail_key = None
-        self._render_detail()
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """A worker that failed (a bug, not bad input: measures report that as `error`) ends sizing."""
-        worker = event.worker
-        if worker.group != "sizes-run" or event.state not in (WorkerState.ERROR, WorkerState.CANCELLED):
-            return
-        self.sizing = False
-        self.query_one("#sizes-progress", ProgressLine).set_idle(f"sizing failed: {worker.error}")
-        self.notify(str(worker.error), title="sizing failed", severity="error")
-        self._detail_key = None
-        self._render_detail()
-
-    def on_unmount(self) -> None:
-        if self._cancel is not None:
-            self._cancel.set()

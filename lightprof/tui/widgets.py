@@ -1,4 +1,4 @@
-"""Widgets shared by the panes: a histogram, a progress line, verdict marks and colours.
+"""Widgets shared by the panes: a histogram, a bar chart, a progress line.
 
 Each renders from plain numbers handed to it; rendering is cheap (a few Rich segments), so the
 panes can refresh them in place several times a second while samples stream in.
@@ -16,17 +16,7 @@ from textual.message import Message
 from textual.strip import Strip
 from textual.widget import Widget
 
-VERDICT_STYLE = {
-    "pass": "bold green",
-    "fail": "bold red",
-    "regression": "bold yellow",
-    "inconclusive": "yellow",
-    "unmeasured": "magenta",
-    "pending": "dim",
-}
-VERDICT_MARK = {"pass": "✓", "fail": "✗", "regression": "▲", "inconclusive": "~", "unmeasured": "?", "pending": "·"}
-# Worst first: a subject shows the worst verdict among its budgets.
-VERDICT_ORDER = ("fail", "regression", "unmeasured", "inconclusive", "pass", "pending")
+from lightprof.tui.charts.histogram import histogram_lines
 
 BLOCKS = " ▁▂▃▄▅▆▇█"
 
@@ -34,18 +24,6 @@ BLOCKS = " ▁▂▃▄▅▆▇█"
 class PaneMounted(Message):
     """A pane mounted (the app mounts hidden panes lazily, after the first paint): the app draws
     it then, in case its tab was chosen before it was there."""
-
-
-def worst_verdict(verdicts: Sequence[str]) -> str:
-    """The verdict a subject shows: its worst budget's, or pending when nothing is judged yet."""
-    for verdict in VERDICT_ORDER:
-        if verdict in verdicts:
-            return verdict
-    return "pending"
-
-
-def verdict_text(verdict: str) -> Text:
-    return Text(f"{VERDICT_MARK.get(verdict, ' ')} {verdict}", style=VERDICT_STYLE.get(verdict, ""))
 
 
 def progress_text(done: int, total: int, width: int, suffix: str) -> Text:
@@ -67,8 +45,8 @@ class _CachedLines(Widget):
     each time costs milliseconds per chart. Here a repaint only hands out cached strips.
     """
 
-    def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id)
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
         self._strips: list[Strip] = []
         self._drawn_for: tuple[int, int] | None = None
 
@@ -95,66 +73,37 @@ class _CachedLines(Widget):
 
 
 class Histogram(_CachedLines):
-    """Vertical bars of how many values fall in each bin, with the value range underneath."""
+    """How many values fall in each bin: counts up the side, ticks along the bottom, far outliers
+    clipped and counted, marks (p50, p95) and a budget limit shown where they fall."""
 
     DEFAULT_CSS = """
     Histogram { height: 6; width: 1fr; }
     """
 
-    def __init__(self, formatter: Callable[[float], str], *, id: str | None = None) -> None:
-        super().__init__(id=id)
-        self._values: list[float] = []
+    def __init__(self, formatter: Callable[[float], str], *, id: str | None = None,
+                 classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self._series: dict[str, list[float]] = {}
         self._marks: dict[str, float] = {}
+        self._limit: float | None = None
+        self._log = False
         self._formatter = formatter
 
-    def set_values(self, values: Sequence[float], marks: dict[str, float] | None = None) -> None:
-        """Show `values`; `marks` (such as p50, p95) are named under the bars they fall in."""
-        self._values = list(values)
-        self._marks = dict(marks or {})
+    def set_values(self, values: Sequence[float], marks: dict[str, float] | None = None,
+                   limit: float | None = None) -> None:
+        """Show one series; `marks` (such as p50, p95) are named under the bars they fall in."""
+        self.set_series({"": values}, marks=marks, limit=limit)
+
+    def set_series(self, series: dict[str, Sequence[float]], *, log: bool = False,
+                   marks: dict[str, float] | None = None, limit: float | None = None) -> None:
+        """Show several series stacked on one shared x axis (log: for values decades apart)."""
+        self._series = {name: list(values) for name, values in series.items()}
+        self._marks, self._limit, self._log = dict(marks or {}), limit, log
         self._changed()
 
     def draw(self, width: int, height: int) -> list[tuple[str, str]]:
-        if not self._values or width < 8 or height < 3:
-            return [("no runs yet", "dim")]
-        bar_rows = height - 2
-        lo, hi = min(self._values), max(self._values)
-        # Rice's rule (2·n^⅓ bins), at least 8, more (up to n/2) when the width allows four cells
-        # a bin: few runs show as a few wide bars rather than a barcode of one-cell columns.
-        n = len(self._values)
-        wanted = max(8, math.ceil(2 * n ** (1 / 3)), min(width // 4, n // 2))
-        bins = max(1, min(width // 2, wanted))
-        cell = width // bins
-        span = (hi - lo) or 1.0
-        counts = [0] * bins
-        for value in self._values:
-            counts[min(bins - 1, int((value - lo) / span * bins))] += 1
-        top = max(counts)
-        levels = [count / top * bar_rows * 8 for count in counts]
-        bar_width = cell - 1 if cell >= 3 else cell
-        lines = []
-        for row in range(bar_rows, 0, -1):
-            floor = (row - 1) * 8
-            line = "".join(
-                BLOCKS[max(0, min(8, round(level - floor)))] * bar_width + " " * (cell - bar_width)
-                for level in levels
-            )
-            lines.append((line, "cyan"))
-        marker = [" "] * width
-        free = 0  # labels that would overlap move right, so close marks stay readable
-        placed = sorted(
-            (min(bins - 1, int((v - lo) / span * bins)) * cell, n) for n, v in self._marks.items()
-        )
-        for col, name in placed:
-            start = min(max(col, free), width - len(name))
-            if start < free:
-                continue
-            marker[start : start + len(name)] = list(name)
-            free = start + len(name) + 1
-        lines.append(("".join(marker), "yellow"))
-        left, right = self._formatter(lo), self._formatter(hi)
-        gap = max(1, width - len(left) - len(right))
-        lines.append((left + " " * gap + right, "dim"))
-        return lines
+        return histogram_lines(self._series, width, height, self._formatter, log=self._log,
+                               marks=self._marks, limit=self._limit)
 
 
 class BarChart(_CachedLines):
@@ -168,10 +117,20 @@ class BarChart(_CachedLines):
     BarChart { height: 1; width: 1fr; }
     """
 
-    def __init__(self, *, style: str = "cyan", id: str | None = None) -> None:
-        super().__init__(id=id)
+    def __init__(self, *, style: str = "cyan", id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
         self._data: list[float] = []
         self._style = style
+        self.limit: float | None = None  # a budget, drawn as a line across the bars
+
+    @property
+    def scale(self) -> tuple[float, float]:
+        """The values at the bottom and the top of the chart: from 0, up to the largest value
+        (or the limit, when it is within twice the largest)."""
+        hi = max(self._data, default=0.0)
+        if self.limit is not None and self.limit <= 2 * hi:
+            hi = max(hi, self.limit)
+        return 0.0, hi
 
     @property
     def data(self) -> list[float]:
@@ -192,15 +151,20 @@ class BarChart(_CachedLines):
         n = len(self._data)
         values = [max(self._data[i * n // width: max(i * n // width + 1, (i + 1) * n // width)])
                   for i in range(width)]
-        lo, hi = min(values), max(values)
+        lo, hi = self.scale
         span = hi - lo
         # The lowest value still shows as a sliver, so a flat series is a line, not nothing.
         levels = [(1 + (v - lo) / span * (height * 8 - 1)) if span else height * 4 for v in values]
+        limit_row = None
+        if self.limit is not None and span and self.limit <= hi:
+            limit_row = min(height, max(1, math.ceil((self.limit - lo) / span * height)))
         lines = []
         for row in range(height, 0, -1):
             floor = (row - 1) * 8
-            lines.append(("".join(BLOCKS[max(0, min(8, round(lv - floor)))] for lv in levels),
-                          self._style))
+            chars = "".join(BLOCKS[max(0, min(8, round(lv - floor)))] for lv in levels)
+            if row == limit_row:
+                chars = "".join("─" if c == " " else c for c in chars)
+            lines.append((chars, self._style))
         return lines
 
 

@@ -1,0 +1,1 @@
+"""Charts drawn as plain lines of text: computed once per change of data or size, cheap to repaint."""
