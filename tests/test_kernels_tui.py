@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 from textual.app import App, ComposeResult
 from textual.widgets import OptionList, Static
 
@@ -51,7 +53,9 @@ def _cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _figures(app: App) -> str:
-    return str(app.query_one("#kernels-figures", Static).render())
+    console = Console(width=120, record=True, file=io.StringIO())
+    console.print(app.query_one("#kernels-figures", Static).content)
+    return console.export_text()
 
 
 @run_async

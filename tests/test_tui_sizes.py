@@ -13,7 +13,7 @@ from lightprof.profile import load_profile
 from lightprof.result import load_report
 from lightprof.tui.app import LightprofApp
 from lightprof.tui.sizes_pane import SizesPane
-from lightprof.units import format_size
+from lightprof.tui.numbers import size as format_size
 from tests.sizes_helpers import Layer, write_docker_save
 from tests.tui_support import run_async, wait_until
 

@@ -46,7 +46,6 @@ QUIT_WAIT_S = 15.0  # how long quitting waits for the engine to kill and reap a 
 NARROW = 100  # below this many columns the subject list folds away on the wide tabs
 HEADROOM_STEP = 0.05
 TABS = ("tab-coldstart", "tab-memory", "tab-budgets", "tab-sizes", "tab-kernels")
-WIDE_TABS = ("tab-budgets", "tab-kernels", "tab-sizes")
 
 
 class LightprofApp(App[int]):
@@ -59,6 +58,9 @@ class LightprofApp(App[int]):
     #side.hidden { display: none; }
     #side > .heading { color: $text-muted; text-style: bold; padding: 0 1; }
     #subjects { border: none; height: 1fr; background: $surface; }
+    #right { width: 1fr; }
+    #subject-bar { height: 1; padding: 0 1; display: none; background: $surface; }
+    .narrow #subject-bar { display: block; }
     TabbedContent { height: 1fr; width: 1fr; }
     TabPane { padding: 0; }
     Toast { margin-bottom: 2; }
@@ -80,6 +82,9 @@ class LightprofApp(App[int]):
         Binding("b", "baseline", "baseline"),
         Binding("w", "write", "save"),
         Binding("escape", "back", "back", show=False),
+        Binding("enter", "enter_pane", "into the table", show=False),
+        Binding("up", "subject(-1)", "subject", show=False),
+        Binding("down", "subject(1)", "subject", show=False),
         *(Binding(str(n), f"tab('{tab}')", tab, show=False) for n, tab in enumerate(TABS, start=1)),
         Binding("question_mark", "help", "help"),
         Binding("q", "quit", "quit"),
@@ -88,6 +93,7 @@ class LightprofApp(App[int]):
     _TAB_ONLY = {"suggest": ("tab-budgets",), "headroom": ("tab-budgets",), "edit": ("tab-budgets",),
                  "baseline": ("tab-budgets",), "write": ("tab-budgets",), "size": ("tab-kernels",)}
     _NOT_ON = {"options": ("tab-budgets",), "runs": ("tab-budgets",)}
+    narrow = False  # below NARROW columns the subject list folds into a one-line bar
 
     def __init__(self, profile: Profile | None = None, report: Result | None = None) -> None:
         super().__init__()
@@ -119,17 +125,19 @@ class LightprofApp(App[int]):
             with Vertical(id="side"):
                 yield Static("subjects", classes="heading")
                 yield OptionList(id="subjects")
-            with TabbedContent(id="tabs", initial="tab-coldstart"):
-                with TabPane("1 Cold start", id="tab-coldstart"):
-                    yield ColdStartPane(id="coldstart")
-                # The hidden panes are mounted right after the first paint (Lazy): the first
-                # screen comes sooner, and a pane is there well before anyone can switch to it.
-                for title, tab, pane in (("2 Memory", "tab-memory", MemoryPane(id="memory")),
-                                         ("3 Budgets", "tab-budgets", BudgetsPane(id="budgets")),
-                                         ("4 Sizes", "tab-sizes", SizesPane(id="sizes")),
-                                         ("5 Kernels", "tab-kernels", KernelsPane(id="kernels"))):
-                    with TabPane(title, id=tab):
-                        yield Lazy(pane)
+            with Vertical(id="right"):
+                yield Static(id="subject-bar")
+                with TabbedContent(id="tabs", initial="tab-coldstart"):
+                    with TabPane("1 Cold start", id="tab-coldstart"):
+                        yield ColdStartPane(id="coldstart")
+                    # The hidden panes are mounted right after the first paint (Lazy): the first
+                    # screen comes sooner, and a pane is there well before anyone can switch to it.
+                    for title, tab, pane in (("2 Memory", "tab-memory", MemoryPane(id="memory")),
+                                             ("3 Budgets", "tab-budgets", BudgetsPane(id="budgets")),
+                                             ("4 Sizes", "tab-sizes", SizesPane(id="sizes")),
+                                             ("5 Kernels", "tab-kernels", KernelsPane(id="kernels"))):
+                        with TabPane(title, id=tab):
+                            yield Lazy(pane)
         yield Footer()
 
     def _title(self) -> Text:
@@ -179,6 +187,7 @@ class LightprofApp(App[int]):
             option_list.add_option(Option(prompt, id=name))
         if option_list.option_count:
             option_list.highlighted = highlighted if highlighted is not None else 0
+        self._draw_subject_bar()
 
     def select_subject(self, name: str) -> None:
         """Highlight `name` in the subject list (the panes follow it)."""
@@ -196,6 +205,7 @@ class LightprofApp(App[int]):
             return  # a pane's own list (the kernels pane has one)
         if event.option.id is not None and event.option.id != self.selected:
             self.selected = event.option.id
+            self._draw_subject_bar()
             self._refresh_panes()
 
     def on_tabbed_content_tab_activated(self, _event: TabbedContent.TabActivated) -> None:
@@ -220,12 +230,53 @@ class LightprofApp(App[int]):
             self._focus_pane()
 
     def _layout_side(self) -> None:
-        narrow = self.size.width < NARROW and self._active_tab() in WIDE_TABS
+        """Below NARROW columns the subject list folds into a bar over the pane (↑↓ still choose
+        the subject there), so tables and charts get the whole width."""
+        narrow = self.size.width < NARROW
+        changed = narrow != self.narrow
+        self.narrow = narrow
         self.query_one("#side").set_class(narrow, "hidden")
+        self.query_one("#main").set_class(narrow, "narrow")
         if narrow:
-            self._focus_pane()
-        elif self.focused is None or not self.focused.display:
+            self.set_focus(None)
+            if self._active_tab() in ("tab-budgets",):
+                self._focus_pane()
+            self._draw_subject_bar()
+        elif changed or self.focused is None or not self.focused.display:
             self.query_one("#subjects", OptionList).focus()
+
+    def _draw_subject_bar(self) -> None:
+        if not self.narrow:
+            return
+        subjects = self.ctl.subjects()
+        names = [name for name, _kind in subjects]
+        if self.selected not in names:
+            return
+        index = names.index(self.selected)
+        kind = subjects[index][1]
+        symbol, style = mark(self.ctl.state(self.selected or ""))
+        bar = Text()
+        bar.append("◀ ", style="dim")
+        bar.append(f"{symbol} ", style=style)
+        bar.append(self.selected or "", style="bold")
+        if kind != "target":
+            bar.append(f" {kind}", style="dim")
+        bar.append(f" {index + 1}/{len(names)} ▶", style="dim")
+        bar.append("  ↑↓ subject", style="dim")
+        with contextlib.suppress(NoMatches):
+            self.query_one("#subject-bar", Static).update(bar)
+
+    def action_enter_pane(self) -> None:
+        """Enter with the subject list folded away: into the pane's table, as from the list."""
+        self._focus_pane()
+
+    def action_subject(self, step: int) -> None:
+        """↑↓ with the subject list folded away: the previous or next subject."""
+        names = [name for name, _kind in self.ctl.subjects()]
+        if not names:
+            return
+        index = names.index(self.selected) if self.selected in names else 0
+        self.select_subject(names[(index + step) % len(names)])
 
     def _pane(self, tab: str | None = None) -> Any:
         """The pane of `tab` (default: the active one); None while it is not mounted yet."""
@@ -283,6 +334,8 @@ class LightprofApp(App[int]):
             return active in self._TAB_ONLY[action]
         if action in self._NOT_ON:
             return active not in self._NOT_ON[action]
+        if action in ("subject", "enter_pane"):
+            return self.narrow
         return True
 
     def _active_tab(self) -> str:
@@ -511,7 +564,7 @@ class LightprofApp(App[int]):
         """Switch pane. Focus inside the pane being left goes back to the subject list first:
         a focused widget in a hidden pane would pull its tab back (Textual follows focus)."""
         subjects = self.query_one("#subjects", OptionList)
-        if self.focused is not subjects and self.query_one("#side").display:
+        if self.focused is not subjects and not self.narrow:
             subjects.focus()
         elif self.focused is not None and self.focused is not subjects:
             self.set_focus(None)
@@ -519,8 +572,10 @@ class LightprofApp(App[int]):
 
     def action_back(self) -> None:
         """Escape: out of a pane's table, back to the subject list."""
-        if self.query_one("#side").display:
+        if not self.narrow:
             self.query_one("#subjects", OptionList).focus()
+        else:
+            self.set_focus(None)
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen())

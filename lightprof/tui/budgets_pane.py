@@ -10,37 +10,18 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
 from lightprof.tui.controller import Row
+from lightprof.tui.numbers import figure as compact
+from lightprof.tui.numbers import ratio as format_ratio
 from lightprof.tui.verdicts import mark
 from lightprof.tui.widgets import PaneMounted
-from lightprof.units import format_ratio
 
 COLUMNS = ("mark", "subject", "metric", "limit", "measured", "baseline", "delta", "verdict")
-# Narrower panes drop the baseline and delta first: the verdict and the figures judged stay.
-NARROW_COLUMNS = ("mark", "subject", "metric", "limit", "measured", "verdict")
-WIDE = 76  # pane columns from which every column fits
-MIB = 1024 * 1024
-
-
-def compact(value: float | None, unit: str, si: bool = False) -> str:
-    """A figure in at most seven cells ("132ms", "61MiB", "141kB") so the table fits 80 columns.
-
-    Memory is counted in IEC units (MiB), shipped sizes in SI units (kB), as their budgets are.
-    """
-    if value is None:
-        return "—"
-    if unit == "s":
-        if value < 1e-3:
-            return f"{value * 1e6:.3g}µs"
-        return f"{value * 1e3:.3g}ms" if value < 1 else f"{value:.3g}s"
-    if unit == "bytes":
-        iec = (("GiB", 1024**3), ("MiB", MIB), ("KiB", 1024))
-        for name, factor in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)) if si else iec:
-            if value >= factor:
-                return f"{value / factor:.3g}{name}"
-        return f"{int(value)}B"
-    if unit == "ratio":
-        return f"{value * 100:.3g}%"
-    return f"{value:.3g}"
+# Narrower panes drop the baseline and delta first, then the verdict's word (its coloured mark
+# leads the row); below that the metric's name is shortened. A figure is never cut.
+MIDDLE_COLUMNS = ("mark", "subject", "metric", "limit", "measured", "verdict")
+NARROW_COLUMNS = ("mark", "subject", "metric", "limit", "measured")
+WIDE, MIDDLE = 96, 74  # pane columns from which each set fits
+NARROW_METRIC = 14  # cells left for a metric's name in the narrowest set
 
 
 def row_key(subject: str, metric: str) -> str:
@@ -88,7 +69,8 @@ class BudgetsPane(Vertical):
     def _fill(self) -> None:
         rows = self._rows
         table = self.query_one("#bud-table", DataTable)
-        columns = COLUMNS if self.size.width >= WIDE else NARROW_COLUMNS
+        width = self.size.width
+        columns = COLUMNS if width >= WIDE else MIDDLE_COLUMNS if width >= MIDDLE else NARROW_COLUMNS
         keys = [row_key(r.subject, r.metric) for r in rows]
         if columns != self._columns or keys != [k.value for k in table.rows]:
             # The columns or the set of budgets changed (rare); rebuild once, keeping the cursor.
@@ -110,7 +92,11 @@ class BudgetsPane(Vertical):
 
     @staticmethod
     def _pick(columns: tuple[str, ...], cells: tuple[str | Text, ...]) -> tuple[str | Text, ...]:
-        return tuple(cell for name, cell in zip(COLUMNS, cells, strict=True) if name in columns)
+        picked = [cell for name, cell in zip(COLUMNS, cells, strict=True) if name in columns]
+        if columns is NARROW_COLUMNS:
+            metric = str(picked[2])
+            picked[2] = metric if len(metric) <= NARROW_METRIC else metric[: NARROW_METRIC - 1] + "…"
+        return tuple(picked)
 
     @staticmethod
     def _cells(row: Row) -> tuple[str | Text, ...]:

@@ -11,8 +11,8 @@ from textual.widgets import Static
 from lightprof.profile import TargetSpec
 from lightprof.result import Summary
 from lightprof.tui.live import LiveTarget
+from lightprof.tui.numbers import duration as format_duration
 from lightprof.tui.widgets import BarChart, Histogram, ProgressLine
-from lightprof.units import format_duration
 
 FAILED_SHOWN = 3
 
@@ -148,18 +148,19 @@ class ColdStartPane(VerticalScroll):
     def _stats(self, live: LiveTarget, summary: Summary | None) -> Table | Text:
         if summary is None:
             return Text("no successful run yet", style="dim")
-        grid = Table.grid(padding=(0, 3))
+        grid = Table.grid(padding=(0, 1))
         for _ in range(3):
-            grid.add_column(no_wrap=True)
+            grid.add_column(style="bold", no_wrap=True)
+            grid.add_column(justify="right", no_wrap=True, min_width=8)
+            grid.add_column(width=1)
         failed = len(live.failed_runs)
-        grid.add_row(f"[b]p50[/] {_ms(summary.p50)}", f"[b]p95[/] {_ms(summary.p95)}",
-                     f"[b]p99[/] {_ms(summary.p99)}")
-        grid.add_row(f"[b]min[/] {_ms(summary.min)}", f"[b]max[/] {_ms(summary.max)}",
-                     f"[b]stdev[/] {_ms(summary.stdev)}")
-        grid.add_row(f"[b]runs[/] {summary.n}", f"[b]outliers[/] {summary.outliers}",
-                     f"[bold red]failed {failed}[/]" if failed else "[b]failed[/] 0")
+        grid.add_row("p50", _ms(summary.p50), "", "p95", _ms(summary.p95), "", "p99", _ms(summary.p99))
+        grid.add_row("min", _ms(summary.min), "", "max", _ms(summary.max), "", "stdev", _ms(summary.stdev))
+        grid.add_row("runs", str(summary.n), "", "outliers", str(summary.outliers), "",
+                     Text("failed", style="bold red" if failed else "bold"),
+                     Text(str(failed), style="bold red" if failed else ""))
         if live.cancelled:
-            grid.add_row("[dim]stopped by x[/]", "", "")
+            grid.add_row(Text("stopped by x", style="dim"))
         return grid
 
     def _failed(self, live: LiveTarget, spec: TargetSpec | None) -> Text:

@@ -10,6 +10,8 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
+from rich.console import Group, RenderableType
+from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -17,9 +19,10 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from lightprof.measure.kernels_model import KernelResult, KernelSizeRow
+from lightprof.tui.numbers import duration as format_duration
+from lightprof.tui.numbers import size as format_size
 from lightprof.tui.verdicts import mark, worst_verdict
 from lightprof.tui.widgets import Histogram, PaneMounted, ProgressLine
-from lightprof.units import format_duration, format_size
 
 INTERACTIVE_SIZES = (64, 4096, 65536, 1 << 20)
 INTERACTIVE_RUNS = 30
@@ -72,7 +75,7 @@ class KernelsPane(Vertical):
                 yield ProgressLine(id="kernels-progress")
                 yield Static(id="kernels-sizes")
                 yield Static(id="kernels-figures")
-                yield Static("latency per call, Wasm (end to end) and fallback on one axis", classes="heading")
+                yield Static("latency: Wasm e2e vs fallback, one log axis", classes="heading")
                 yield Histogram(format_duration, id="kernels-hist")
 
     def on_mount(self) -> None:
@@ -207,65 +210,81 @@ class KernelsPane(Vertical):
         series = {"Wasm": row.wasm_e2e_samples_s, "fallback": row.fallback_samples_s} if row else {}
         self.query_one("#kernels-hist", Histogram).set_series(series, log=True)
 
-    def _figures_text(self) -> Text:
-        text = Text()
+    def _figures_text(self) -> RenderableType:
         if self.selected is None:
             return Text("no kernels", style="dim")
         result = self.results.get(self.selected)
         if result is None:
             return Text(f"{self.selected} at {format_size(self.selected_size())}: not measured yet · "
                         "press r to run it", style="dim")
-        rows = [r for r in self.rows if r.subject == self.selected]
+        parts: list[RenderableType] = []
+        head = Text()
         if result.summary:
-            text.append(f"{result.summary}\n", style="dim")
+            head.append(f"{result.summary}\n", style="dim")
         if result.error:
-            text.append(f"? {result.failure or 'failed'}: {result.error}\n", style=mark("unmeasured")[1])
-            return text
+            head.append(f"? {result.failure or 'failed'}: {result.error}", style=mark("unmeasured")[1])
+            return head
         if result.mismatch:
-            text.append(f"≠ {result.mismatch}\n", style="red")
+            head.append(f"≠ {result.mismatch}\n", style="red")
         row = self._row()
         if row is None:
-            text.append(f"{format_size(self.selected_size())} not measured · press r to run it\n", style="dim")
+            head.append(f"{format_size(self.selected_size())} not measured · press r to run it", style="dim")
+            parts.append(head)
         elif row.wasm_e2e_s and row.fallback_s:
             won = (row.speedup or 0) >= 1
-            text.append("speedup ", style="bold")
-            text.append(f"{_times(row.speedup)} vs fallback", style="green" if won else "yellow")
+            head.append("speedup ", style="bold")
+            head.append(f"{_times(row.speedup)} vs fallback", style="green" if won else "yellow")
             if row.numpy_speedup is not None:
-                text.append(f" · {_times(row.numpy_speedup)} vs NumPy")
-            text.append("\n")
-            lines = [
-                ("Wasm e2e", row.wasm_e2e_s, row.wasm_bytes_per_cpu_s),
-                ("└ call", row.wasm_op_s, None),
-                ("└ marshal", row.marshal_s, None),
-                ("fallback", row.fallback_s, row.fallback_bytes_per_cpu_s),
-                ("NumPy", row.numpy_s, row.numpy_bytes_per_cpu_s),
-            ]
-            for label, summary, throughput in lines:
-                if summary is None:
-                    continue
-                text.append(f"{label:<10}", style="bold")
-                text.append(f"p50 {format_duration(summary.p50):>9} · p95 {format_duration(summary.p95):>9}")
-                if throughput is not None:
-                    text.append(f" · {_rate(throughput)}")
-                text.append("\n")
+                head.append(f" · {_times(row.numpy_speedup)} vs NumPy")
+            parts += [head, self._latency_grid(row)]
             if row.marshal_share is not None:
-                text.append(f"marshaling share {row.marshal_share:.0%} of Wasm e2e\n")
+                parts.append(Text(f"marshaling share {row.marshal_share:.0%} of Wasm e2e"))
+        tail = Text()
         be = "never (fallback wins)" if result.break_even_bytes is None else format_size(result.break_even_bytes)
-        text.append(f"break-even {be}", style="bold")
+        tail.append(f"break-even {be}", style="bold")
         if result.call_overhead_s and result.public_call_overhead_s:
-            text.append(f" · call overhead {format_duration(result.call_overhead_s.p50)} ({result.call_path})"
-                        f", public API {format_duration(result.public_call_overhead_s.p50)}")
-        text.append("\n")
+            # Each figure with its unit is one unbreakable piece, so no line ends inside a number.
+            tail.append("\ncall overhead ")
+            tail.append(format_duration(result.call_overhead_s.p50).replace(" ", "\u00a0"))
+            tail.append(f" ({result.call_path}) · public API ")
+            tail.append(format_duration(result.public_call_overhead_s.p50).replace(" ", "\u00a0"))
         load = (f"cache hit, deserialize {format_duration(result.deserialize_s)}" if result.cache_hit
                 else f"compiled in {format_duration(result.compile_s)}")
-        text.append(f"{load} · instantiates {result.instantiates_total} · cache hits "
-                    f"{result.cache_hits_total} · compiles {result.compiles_total}", style="dim")
-        for budget in rows:
+        tail.append(f"\n{load.replace(' µs', chr(0xa0) + 'µs').replace(' ms', chr(0xa0) + 'ms')}", style="dim")
+        tail.append(f"\ninstantiates {result.instantiates_total} · cache hits {result.cache_hits_total} · "
+                    f"compiles {result.compiles_total}", style="dim")
+        for budget in (r for r in self.rows if r.subject == self.selected):
             symbol, style = mark(budget.verdict or "idle")
-            text.append(f"\n{symbol} {budget.metric} {budget.verdict or 'not measured'}", style=style)
+            tail.append(f"\n{symbol} {budget.metric} {budget.verdict or 'not measured'}", style=style)
             if budget.note:
-                text.append(f" · {budget.note}", style="dim")
-        return text
+                tail.append(f" · {budget.note}", style="dim")
+        parts.append(tail)
+        return Group(*parts)
+
+    def _latency_grid(self, row: KernelSizeRow) -> Table:
+        """p50, p95 (and throughput where it fits) per side, right-aligned, never wrapped."""
+        wide = self.query_one("#kernels-detail").size.width >= 62
+        grid = Table.grid(padding=(0, 1))
+        grid.add_column(style="bold", no_wrap=True)
+        for _ in range(2):
+            grid.add_column(style="dim", no_wrap=True)
+            grid.add_column(justify="right", no_wrap=True)
+        if wide:
+            grid.add_column(justify="right", no_wrap=True)
+        for label, summary, throughput in (
+            ("Wasm e2e", row.wasm_e2e_s, row.wasm_bytes_per_cpu_s),
+            ("└ call", row.wasm_op_s, None),
+            ("└ marshal", row.marshal_s, None),
+            ("fallback", row.fallback_s, row.fallback_bytes_per_cpu_s),
+            ("NumPy", row.numpy_s, row.numpy_bytes_per_cpu_s),
+        ):
+            if summary is None:
+                continue
+            cells = [label, "p50", format_duration(summary.p50), "p95", format_duration(summary.p95)]
+            if wide:
+                cells.append(_rate(throughput) if throughput is not None else "")
+            grid.add_row(*cells)
+        return grid
 
     # ------------------------------------------------------------------ what r measures
 

@@ -11,8 +11,8 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Static
 
 from lightprof.tui.live import LiveTarget
+from lightprof.tui.numbers import size as format_size
 from lightprof.tui.widgets import BarChart, PaneMounted
-from lightprof.units import format_size
 
 COLUMNS = ("pid", "ppid", "RSS", "CPU%", "command")
 
@@ -36,7 +36,7 @@ class MemoryPane(Vertical):
         yield Static("resident memory of the whole tree", classes="heading")
         with Horizontal(id="mem-chart-row"):
             yield Static(id="mem-axis")
-            yield BarChart(id="mem-chart")
+            yield BarChart(id="mem-chart", from_zero=True)
         yield Static(id="mem-span")
         yield Static("processes", id="mem-proc-heading", classes="heading")
         yield DataTable(id="mem-processes", cursor_type="row", zebra_stripes=False)
@@ -78,7 +78,7 @@ class MemoryPane(Vertical):
             ticks = [""] * rows_shown
             ticks[0], ticks[-1] = format_size(hi), format_size(lo)
             axis = "\n".join(f"{t:>9}" for t in ticks)
-            span = (f"{' ' * 10}the latest sampled run, {live.timeline[-1][0] - live.timeline[0][0]:.2f} s"
+            span = (f"{' ' * 10}latest run, {live.timeline[-1][0] - live.timeline[0][0]:.2f} s"
                     + (f" · ─ budget {format_size(chart.limit)}" if chart.limit else ""))
         self.query_one("#mem-axis", Static).update(axis, layout=False)
         self.query_one("#mem-span", Static).update(span, layout=False)

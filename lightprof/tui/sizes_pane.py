@@ -35,10 +35,11 @@ from textual.widgets import DataTable, Static
 from lightprof.measure.sizes_model import ArtifactResult, ImageResult, LayerResult
 from lightprof.profile import ArtifactSpec, ImageSpec
 from lightprof.result import BudgetRow
-from lightprof.tui.budgets_pane import compact
+from lightprof.tui.numbers import figure as compact
+from lightprof.tui.numbers import ratio as format_ratio
+from lightprof.tui.numbers import size as format_size
 from lightprof.tui.verdicts import mark, worst_verdict
 from lightprof.tui.widgets import PaneMounted, ProgressLine
-from lightprof.units import format_ratio, format_size
 
 TALL = 34  # from this many pane rows an image shows its wasted paths under its layers
 BLOCKS = " ▏▎▍▌▋▊▉█"

@@ -117,20 +117,22 @@ class BarChart(_CachedLines):
     BarChart { height: 1; width: 1fr; }
     """
 
-    def __init__(self, *, style: str = "cyan", id: str | None = None, classes: str | None = None) -> None:
+    def __init__(self, *, style: str = "cyan", from_zero: bool = False, id: str | None = None,
+                 classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self._data: list[float] = []
         self._style = style
+        self._from_zero = from_zero  # bars from 0 (memory); else from the smallest value (times)
         self.limit: float | None = None  # a budget, drawn as a line across the bars
 
     @property
     def scale(self) -> tuple[float, float]:
-        """The values at the bottom and the top of the chart: from 0, up to the largest value
-        (or the limit, when it is within twice the largest)."""
+        """The values at the bottom and the top of the chart: from 0 (or the smallest value), up
+        to the largest value (or the limit, when it is within twice the largest)."""
         hi = max(self._data, default=0.0)
         if self.limit is not None and self.limit <= 2 * hi:
             hi = max(hi, self.limit)
-        return 0.0, hi
+        return (0.0 if self._from_zero else min(self._data, default=0.0)), hi
 
     @property
     def data(self) -> list[float]:
