@@ -80,7 +80,7 @@ def lightprof_times(argv: list[str], runs: int, warmup: int) -> list[float]:
 SETTLE_LOOP = """
 import json, os, sys, time
 sys.path.insert(0, sys.argv[1])
-import lightprof.measure.engine as engine
+import lightprof.measure.target.runner as engine
 if sys.argv[2] == "settled":
     time.sleep(engine.SETTLE_S)
 argv, runs = sys.argv[4:], int(sys.argv[3])

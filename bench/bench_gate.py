@@ -13,7 +13,7 @@ process per core alternating random bursts of work, 5-60 ms, and rest, 5-100 ms,
 and checks alike); hog (one busy-loop process started after the baselines were taken).
 
 Every decision goes through lightprof's own code: a worker process loads each profile and
-baseline with lightprof.profile / lightprof.baseline and calls lightprof.session.measure_profile
+baseline with lightprof.profile.load / lightprof.profile.baseline and calls lightprof.session.measure_profile
 in-process (4,800 fresh CLI processes would add nothing but their start-up); its exit code is
 the verdict. The noise runs in processes of this orchestrator, not of the worker, so lightprof
 (a child subreaper) neither adopts nor sweeps them. The time per verdict is then measured through
@@ -81,10 +81,10 @@ def ab_profile(folder: Path, file: str, base: list[str], head: list[str], tolera
 def worker(plan_path: str) -> int:
     """Run each planned decision through lightprof's session, printing one JSON line each."""
     sys.path.insert(0, str(REPO))
-    from lightprof import session_targets
-    from lightprof.baseline import load_baseline, write_baseline
-    from lightprof.profile import load_profile
+    from lightprof.profile.baseline import load_baseline, write_baseline
+    from lightprof.profile.load import load_profile
     from lightprof.session import measure_profile
+    from lightprof.session import targets as session_targets
 
     plan = json.loads(Path(plan_path).read_text())
     if plan.get("calibration"):

@@ -24,8 +24,8 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from lightprof.measure.kernels.manifest import builtin_names  # noqa: E402
-from lightprof.measure.kernels_model import KernelResult  # noqa: E402
-from lightprof.profile import KernelSpec  # noqa: E402
+from lightprof.model.kernels import KernelResult  # noqa: E402
+from lightprof.profile.spec import KernelSpec  # noqa: E402
 
 MiB = 1 << 20
 
@@ -119,7 +119,7 @@ from lightprof.measure.kernels import cache
 from lightprof.measure.kernels.engine import engine
 from lightprof.measure.kernels.manifest import load_manifest
 from lightprof.measure.kernels.sandbox import read_wasm
-from lightprof.profile import KernelSpec
+from lightprof.profile.spec import KernelSpec
 eng = engine()
 wasmtime.Module(eng, "(module)")  # the engine's own start-up, paid alike with or without a cache
 wasm = read_wasm(load_manifest(KernelSpec(name="sum_u8", base_dir=Path({repo!r}))))

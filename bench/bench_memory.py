@@ -32,7 +32,7 @@ sys.path.insert(0, str(REPO))
 
 import psutil  # noqa: E402
 
-from lightprof.measure.memory import TreeSampler, _ProcTree, _PsutilTree  # noqa: E402
+from lightprof.measure.target.memory import TreeSampler, _ProcTree, _PsutilTree  # noqa: E402
 
 GNU_TIME = "/usr/bin/time"
 PYTHON = os.path.realpath(sys.executable)

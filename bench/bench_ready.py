@@ -27,7 +27,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from lightprof.measure.ready import HttpProbe, PortProbe  # noqa: E402
+from lightprof.measure.target.ready import HttpProbe, PortProbe  # noqa: E402
 
 
 def free_port() -> int:

@@ -70,13 +70,13 @@ from pathlib import Path
 kind, path, compression = sys.argv[1], sys.argv[2], sys.argv[3]
 started = time.perf_counter()
 if kind == "image":
-    from lightprof.measure.images import measure_image
-    from lightprof.profile import ImageSpec
+    from lightprof.measure.images.image import measure_image
+    from lightprof.profile.spec import ImageSpec
     r = measure_image(ImageSpec(name="b", base_dir=Path("/"), path=path))
     figures = {{"size": r.size_bytes, "stored": r.stored_bytes, "wasted": r.wasted_bytes, "files": r.files}}
 else:
-    from lightprof.measure.artifacts import measure_artifact
-    from lightprof.profile import ArtifactSpec
+    from lightprof.measure.sizes.artifacts import measure_artifact
+    from lightprof.profile.spec import ArtifactSpec
     r = measure_artifact(ArtifactSpec(name="b", base_dir=Path("/"), path=path, compression=compression))
     figures = {{"raw": r.raw_bytes, "counted": r.counted_bytes, "files": r.files}}
 assert r.error is None, r.error
@@ -300,7 +300,7 @@ if sys.argv[1] in ("helper", "no-helper"):
     inventory = walk.walk_folder(sys.argv[2])
     figures = (inventory.total(), len(inventory), inventory.largest(10)[:1])
 else:
-    from lightprof.measure.treewalk import Tally, walk_folder
+    from lightprof.measure.sizes.treewalk import Tally, walk_folder
     tally = Tally(10)
     walk_folder(sys.argv[2], tally)
     figures = (tally.total_bytes, tally.files, tally.largest()[:1])
@@ -356,7 +356,7 @@ def bench_walk_helper(folder: Path, files: int, repeat: int) -> None:
 
 def bench_gzip_reader(folder: Path, size_gb: float, repeat: int) -> None:
     """scan_layer on one gzip layer through lightprof's GzipStream and through gzip.GzipFile."""
-    from lightprof.measure import layertar
+    from lightprof.measure.images import layertar
 
     layer = folder / "layer.tar"
     _layer_tar(layer, int(size_gb * 1e9), 1)
@@ -401,8 +401,8 @@ def _folder_entries(path: Path) -> int:
 
 def bench_compare(paths: list[str], rounds: int) -> None:
     """lightprof against du -sb, gzip -9 -n and brotli -q 11 on real inputs, as ratios."""
-    from lightprof.measure.artifacts import measure_artifact
-    from lightprof.profile import ArtifactSpec
+    from lightprof.measure.sizes.artifacts import measure_artifact
+    from lightprof.profile.spec import ArtifactSpec
 
     _compile_bytecode()
     lightprof = str(Path(PY).with_name("lightprof"))

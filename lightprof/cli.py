@@ -25,9 +25,9 @@ if TYPE_CHECKING:
     import argparse
     from typing import Any, NoReturn
 
-    from lightprof.baseline import Baseline
-    from lightprof.profile import Profile
-    from lightprof.result import Result
+    from lightprof.model.result import Result
+    from lightprof.profile.baseline import Baseline
+    from lightprof.profile.spec import Profile
 
 EXIT_INVALID = 2  # lightprof.errors.EXIT_INVALID, without importing it for --version
 VERSION_TEXT = f"lightprof {__version__}\n"
@@ -220,9 +220,9 @@ def _check_baseline_writable(profile: Profile) -> None:
 
 
 def run_headless(args: argparse.Namespace, command: list[str] | None) -> int:
-    from lightprof.baseline import load_baseline, write_baseline
     from lightprof.errors import LightprofError
-    from lightprof.profile import adhoc_profile, discover_profile
+    from lightprof.profile.baseline import load_baseline, write_baseline
+    from lightprof.profile.load import adhoc_profile, discover_profile
     from lightprof.report.table import render_table
 
     _check_output_paths(args)
@@ -269,9 +269,9 @@ def run_headless(args: argparse.Namespace, command: list[str] | None) -> int:
 
         _emit(args.junit, render_junit(result))
     if os.environ.get("GITHUB_ACTIONS") == "true":
-        from lightprof.report.github import annotations, write_step_summary
+        from lightprof.report.github import annotation_commands, write_step_summary
 
-        sys.stdout.write(annotations(result))
+        sys.stdout.write(annotation_commands(result))
         write_step_summary(result)
     return result.exit_code
 
@@ -290,7 +290,7 @@ def _measure(args: argparse.Namespace, profile: Profile, baseline: Baseline | No
 
     if args.base is None:
         return measure_profile(profile, baseline=baseline, calibrate=args.update_baseline, **kwargs)
-    from lightprof.basetree import base_worktree, run_build
+    from lightprof.session.basetree import base_worktree, run_build
 
     with base_worktree(profile, args.base) as tree:
         if profile.build is not None:
@@ -301,14 +301,14 @@ def _measure(args: argparse.Namespace, profile: Profile, baseline: Baseline | No
 
 def run_ui(args: argparse.Namespace, command: list[str] | None) -> int:
     from lightprof.errors import LightprofError
-    from lightprof.profile import adhoc_profile, discover_profile
+    from lightprof.profile.load import adhoc_profile, discover_profile
 
     if args.update_baseline or args.base is not None or any(getattr(args, o) is not None for o in REPORT_OPTIONS):
         raise LightprofError("--update-baseline, --base, --json, --markdown and --junit need --headless")
     if args.open is not None:
         if command is not None or args.profile is not None:
             raise LightprofError("--open shows a saved report; it cannot be combined with -p or a command")
-        from lightprof.result import load_report
+        from lightprof.model.report_file import load_report
 
         report = load_report(args.open)
         _need_terminal()
@@ -383,5 +383,5 @@ def entry() -> NoReturn:
 
 def _sweep_on_exit() -> None:
     """Last line of defence: no process a target started may outlive lightprof."""
-    if "lightprof.measure.process" in sys.modules:
-        sys.modules["lightprof.measure.process"].sweep_descendants(since=None)
+    if "lightprof.measure.target.reap" in sys.modules:
+        sys.modules["lightprof.measure.target.reap"].sweep_descendants(since=None)

@@ -29,3 +29,15 @@ class MeasureError(LightprofError):
     """A subject could not be measured (did not start, crashed, timed out, unreadable input)."""
 
     exit_code = EXIT_UNMEASURED
+
+
+def shown(value: object, limit: int = 60) -> str:
+    """A value fit for a one-line message: as is when short and printable, else escaped and cut.
+
+    Messages echo what a file held; a newline would split the sentence and an escape sequence could
+    retitle or recolour the user's terminal, so neither is ever printed raw.
+    """
+    text = value if isinstance(value, str) else repr(value)
+    if len(text) <= limit and text.isprintable():
+        return text
+    return repr(text[:limit])[1:-1] + ("…" if len(text) > limit else "")

@@ -12,7 +12,7 @@ import math
 import statistics
 from collections.abc import Sequence
 
-from lightprof.result import Summary
+from lightprof.model.target import Summary
 
 CONFIDENCE = 0.95
 OUTLIER_Z = 14.0

@@ -1,4 +1,4 @@
-"""dive's figures written out the straightforward way, as a reference for lightprof.measure.dive.
+"""dive's figures written out the straightforward way, as a reference for lightprof.measure.images.dive.
 
 Every path of every layer is held in dicts: the stacked tree below the current layer and each
 path's running total. This was lightprof's implementation until it was replaced by the sorted
@@ -7,7 +7,7 @@ walk; the tests compare the two on random images.
 
 from __future__ import annotations
 
-from lightprof.measure.layertar import DIR, OPAQUE, WHITEOUT
+from lightprof.measure.images.layertar import DIR, OPAQUE, WHITEOUT
 
 
 def _parents(path: str) -> list[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from lightprof.profile import KernelSpec
+from lightprof.profile.spec import KernelSpec
 
 SUM_FALLBACK = "def run(data):\n    return sum(data)\n"
 

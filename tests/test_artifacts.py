@@ -13,10 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from lightprof.measure import artifacts
-from lightprof.measure.artifacts import artifact_figures, measure_artifact
-from lightprof.measure.sizes_model import ArtifactResult
-from lightprof.profile import ArtifactSpec
+from lightprof.gate.sizes import artifact_figures
+from lightprof.measure.sizes import artifacts
+from lightprof.measure.sizes.artifacts import measure_artifact
+from lightprof.model.sizes import ArtifactResult
+from lightprof.profile.spec import ArtifactSpec
 
 REPO = Path(__file__).resolve().parent.parent
 needs_root_free = pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their mode")

@@ -23,7 +23,7 @@ import pytest
 import tomli_w
 import tomllib
 
-from lightprof.session_targets import calibration_commands
+from lightprof.session.targets import calibration_commands
 
 PY = sys.executable
 TIMEOUT_S = 180
@@ -179,7 +179,7 @@ def test_undecided_check_is_inconclusive_a_warning_or_a_failure_as_the_profile_s
 
 
 def test_an_old_one_number_baseline_still_loads_and_is_called_weak(tmp_path: Path) -> None:
-    from lightprof.machine import current_machine
+    from lightprof.measure.machine import current_machine
 
     machine = current_machine()
     profile = profile_with(tmp_path, work(BASE_WORK))

@@ -2,8 +2,7 @@
 
 The loaders are owned by other areas (baselines: the gate; kernel.toml and image manifests: sizes
 and kernels). Every case must end in one sentence naming the file and the key, or in a valid
-result: finite numbers, no negative byte counts, the documented baseline version. Mutation classes
-that still fail are marked xfail with the area that owns them (strict=False: a fix shows as XPASS).
+result: finite numbers, no negative byte counts, the documented baseline version.
 
 Image cases mutate one document of a real image built here (OCI index.json, the manifest blob, the
 config blob; docker save's manifest.json and config) with digests and sizes kept consistent, so the
@@ -56,47 +55,6 @@ PROFILE = ('version = 1\nname = "base"\n[[target]]\nname = "t"\ncommand = ["true
            '[target.budget]\ncold_start_p95 = "5s"\nrss_peak = "1GiB"\n'
            '[[artifact]]\nname = "a"\npath = "art.txt"\nbudget = "1MB"\n')
 CLI_SHARE = 12  # per kind
-
-# Classes that fail today, each in an area other than input validation (see the module docstring).
-_GATE = "owned by gate (baseline.py): "
-_KERNELS = "owned by kernels (measure/kernels/manifest.py): "
-_SIZES = "owned by sizes (measure/oci.py, images.py): "
-KNOWN: dict[tuple[str, str], str] = {
-    ("baseline", "unknown-key"): _GATE + "a subject key holding a newline is printed raw: a two-line message",
-    ("baseline", "number"): _GATE + "a baseline of version 1000000 or 0.5 loads; negative figures load",
-    ("baseline", "deep-nesting"): _GATE + "500-deep nesting raises RecursionError out of load_baseline",
-    ("baseline", "truncated"): _GATE + "a baseline cut before 'version' loads (as version None)",
-    ("baseline", "empty"): _GATE + "an empty baseline file loads (as version None, no figures)",
-    ("baseline", "every-float-nan"): _GATE + "NaN figures load (and switch the regression check off)",
-    ("baseline", "every-float-inf"): _GATE + "infinite figures load",
-    ("baseline", "every-float-negative"): _GATE + "negative figures load (-1 is then judged a regression)",
-    ("baseline", "version-99"): _GATE + "a baseline of version 99 loads",
-    ("kernel", "unknown-key"): _KERNELS + "an unknown key holding a newline is printed raw: a two-line message",
-    ("kernel", "huge-string"): _KERNELS + "values are echoed whole (200,000 characters); a 10,000-character "
-                                          "fallback name raises OSError (ENAMETOOLONG)",
-    ("kernel", "deep-nesting"): _KERNELS + "500-deep nesting raises RecursionError out of load_manifest",
-    ("image", "wrong-type"): _SIZES + "a number as digest raises AttributeError, a boolean layer TypeError, "
-                                      "RepoTags as a table KeyError; messages do not name the key",
-    ("image", "missing-key"): _SIZES + "messages do not name the missing key (manifests[0].digest, Config)",
-    ("image", "number"): _SIZES + "Layers = nan raises TypeError; messages do not name the key",
-    ("image", "huge-string"): _SIZES + "a 10,000-character digest raises OSError (ENAMETOOLONG); values are "
-                                       "echoed whole (200,000 characters)",
-    ("image", "control-chars"): _SIZES + "control characters of a digest or name are echoed raw into the message "
-                                         "(\\x1b]0;title\\x07 retitles a terminal); the key is not named",
-    ("image", "deep-nesting"): _SIZES + "a table as digest raises AttributeError, diff_ids as a table KeyError; "
-                                        "nested values are echoed whole (3,600 characters)",
-}
-CLI_KNOWN = {
-    "baseline": _GATE + "machine.os = '' raises IndexError in machine.same_machine; RecursionError (deep nesting)",
-    "kernel": _KERNELS + "RecursionError (deep nesting) is a traceback through the command",
-    "image": _SIZES + "AttributeError (a number as digest) is a traceback through the command",
-}
-
-
-def xfail_known(kind: str, mutations: tuple[str, ...] = MUTATIONS) -> list[Any]:
-    return [pytest.param(m, marks=pytest.mark.xfail(strict=False, reason=KNOWN[(kind, m)]))
-            if (kind, m) in KNOWN else m for m in mutations]
-
 
 def mutate_document(kind: str, document: str, base: bytes, mutation: str, index: int,
                     parse: Callable[[bytes], Any], dump: Callable[[Any], bytes]) -> tuple[bytes, Any, str]:
@@ -240,8 +198,8 @@ def negative_float(value: Any) -> str | None:
 
 
 def baseline_outcome(world: BaselineWorld, case: Case) -> str | None:
-    from lightprof.baseline import BASELINE_VERSION, load_baseline
-    from lightprof.profile import load_profile
+    from lightprof.profile.baseline import BASELINE_VERSION, load_baseline
+    from lightprof.profile.load import load_profile
 
     profile = load_profile(world.folder / "p.toml")
     path = profile.baseline_path()
@@ -258,12 +216,11 @@ def baseline_outcome(world: BaselineWorld, case: Case) -> str | None:
     return judge_outcome(case, lambda: load_baseline(profile), [path.name], valid)
 
 
-@pytest.mark.parametrize("mutation", xfail_known("baseline", MUTATIONS + tuple(BASELINE_EXTREMES)))
+@pytest.mark.parametrize("mutation", MUTATIONS + tuple(BASELINE_EXTREMES))
 def test_every_hostile_baseline_is_one_sentence_or_a_valid_baseline(baselines: BaselineWorld, mutation: str) -> None:
     run_kind(baselines.cases, lambda case: baseline_outcome(baselines, case), mutation)
 
 
-@pytest.mark.xfail(strict=False, reason=CLI_KNOWN["baseline"])
 def test_a_share_of_hostile_baselines_through_the_real_command(baselines: BaselineWorld) -> None:
     def run(case: Case) -> str | None:
         folder = baselines.folder / f"cli-{case.id}"
@@ -303,7 +260,7 @@ def kernel_cases(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[C
 
 def kernel_outcome(folder: Path, case: Case) -> str | None:
     from lightprof.measure.kernels.manifest import load_manifest
-    from lightprof.profile import KernelSpec
+    from lightprof.profile.spec import KernelSpec
 
     spec = KernelSpec(name="k", base_dir=folder, path=case.id)
     return judge_outcome(case, lambda: load_manifest(spec), ["kernel.toml"], lambda manifest: None)
@@ -311,7 +268,7 @@ def kernel_outcome(folder: Path, case: Case) -> str | None:
 
 def test_the_base_kernel_manifest_is_valid(kernel_cases: tuple[Path, list[Case]]) -> None:
     from lightprof.measure.kernels.manifest import load_manifest
-    from lightprof.profile import KernelSpec
+    from lightprof.profile.spec import KernelSpec
 
     folder = kernel_cases[0] / "base"
     shutil.copytree(REPO / "kernels" / "dot_f32", folder)
@@ -319,7 +276,7 @@ def test_the_base_kernel_manifest_is_valid(kernel_cases: tuple[Path, list[Case]]
     load_manifest(KernelSpec(name="k", base_dir=folder.parent, path="base"))
 
 
-@pytest.mark.parametrize("mutation", xfail_known("kernel"))
+@pytest.mark.parametrize("mutation", MUTATIONS)
 def test_every_hostile_kernel_toml_is_one_sentence_or_a_valid_manifest(
     kernel_cases: tuple[Path, list[Case]], mutation: str
 ) -> None:
@@ -327,7 +284,6 @@ def test_every_hostile_kernel_toml_is_one_sentence_or_a_valid_manifest(
     run_kind(cases, lambda case: kernel_outcome(folder, case), mutation)
 
 
-@pytest.mark.xfail(strict=False, reason=CLI_KNOWN["kernel"])
 def test_a_share_of_hostile_kernel_tomls_through_the_real_command(kernel_cases: tuple[Path, list[Case]]) -> None:
     folder, cases = kernel_cases
 
@@ -422,14 +378,14 @@ def image_cases(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[tu
 
 
 def image_outcome(case: Case, path: Path) -> str | None:
-    from lightprof.measure.images import measure_layout
+    from lightprof.measure.images.image import measure_layout
 
     return judge_outcome(case, lambda: measure_layout(path, f"image '{path.name}'", top=5, estimate=True),
                          [path.name], negative_bytes)
 
 
 def test_the_base_images_are_read(tmp_path: Path) -> None:
-    from lightprof.measure.images import measure_layout
+    from lightprof.measure.images.image import measure_layout
 
     write_oci_layout(tmp_path / "oci", oci_files(LAYERS, "gzip"))
     write_tar(tmp_path / "docker.tar", docker_files())
@@ -437,7 +393,7 @@ def test_the_base_images_are_read(tmp_path: Path) -> None:
         assert measure_layout(path, "base", top=5).size_bytes == 5100
 
 
-@pytest.mark.parametrize("mutation", xfail_known("image"))
+@pytest.mark.parametrize("mutation", MUTATIONS)
 def test_every_hostile_image_manifest_is_one_sentence_or_a_valid_image(
     image_cases: tuple[Path, list[tuple[Case, Path]]], mutation: str
 ) -> None:
@@ -447,7 +403,6 @@ def test_every_hostile_image_manifest_is_one_sentence_or_a_valid_image(
     assert not failures, summarise(failures)
 
 
-@pytest.mark.xfail(strict=False, reason=CLI_KNOWN["image"])
 def test_a_share_of_hostile_image_manifests_through_the_real_command(
     image_cases: tuple[Path, list[tuple[Case, Path]]]
 ) -> None:

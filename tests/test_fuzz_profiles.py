@@ -16,7 +16,8 @@ from urllib.parse import urlsplit
 import pytest
 
 from lightprof.errors import ProfileError
-from lightprof.profile import MAX_NAME_LENGTH, Profile, load_profile
+from lightprof.profile.load import load_profile
+from lightprof.profile.spec import MAX_NAME_LENGTH, Profile
 from lightprof.units import MAX_DURATION_S, MAX_RATIO, MAX_SIZE_BYTES
 from tests.fuzz_support import (
     BYTE_MUTATIONS,

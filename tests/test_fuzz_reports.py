@@ -14,11 +14,12 @@ from xml.etree import ElementTree
 import pytest
 
 from lightprof.errors import ProfileError
-from lightprof.report.github import annotations
+from lightprof.model.report_file import load_report
+from lightprof.model.result import Result
+from lightprof.report.github import annotation_commands
 from lightprof.report.junit import render_junit
 from lightprof.report.markdown import render_markdown
 from lightprof.report.table import render_table
-from lightprof.result import Result, load_report
 from tests.fuzz_support import (
     BYTE_MUTATIONS,
     MUTATIONS,
@@ -56,7 +57,7 @@ def drawn_everywhere(result: Result) -> str | None:
     render_table(result, colour=True)
     render_table(result, colour=False, unicode=False)
     render_markdown(result)
-    annotations(result)
+    annotation_commands(result)
     try:
         ElementTree.fromstring(render_junit(result).split("\n", 1)[1])
     except ElementTree.ParseError as exc:

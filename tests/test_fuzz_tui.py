@@ -18,7 +18,8 @@ from typing import Any
 import pytest
 
 from lightprof.errors import ProfileError
-from lightprof.result import Result, load_report
+from lightprof.model.report_file import load_report
+from lightprof.model.result import Result
 from lightprof.tui.app import LightprofApp
 from tests.test_fuzz_reports import BASE, CASES, FIXTURE
 from tests.tui_support import run_async

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from lightprof import compare
-from lightprof.gate import exit_code, judge_figure
-from lightprof.measure.figures import Figure
-from lightprof.measure.interleave import Side, measure_interleaved
-from lightprof.profile import TargetSpec
+from lightprof.gate import compare
+from lightprof.gate.figures import Figure
+from lightprof.gate.judge import exit_code, judge_figure
+from lightprof.measure.target.interleave import Side, measure_interleaved
+from lightprof.profile.spec import TargetSpec
 from lightprof.stats import bootstrap_median_ci, bootstrap_ratio_ci, median
 
 PY = sys.executable
@@ -28,7 +28,7 @@ def not_a_subreaper_afterwards() -> Iterator[None]:
     yield
     import ctypes
 
-    from lightprof.measure import process
+    from lightprof.measure.target import process
 
     ctypes.CDLL(None, use_errno=True).prctl(36, 0, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER off
     process._subreaper_done = False
@@ -252,8 +252,10 @@ def test_each_side_runs_in_its_own_folder(tmp_path: Path) -> None:
 
 def test_a_report_with_a_comparison_loads_back(tmp_path: Path) -> None:
     """--open reads what --json wrote: the comparison, both sides' runs and the new row fields."""
-    from lightprof.profile import Profile
-    from lightprof.result import BudgetRow, Calibration, TargetResult, load_report
+    from lightprof.model.report_file import load_report
+    from lightprof.model.target import Calibration, TargetResult
+    from lightprof.model.verdict import BudgetRow
+    from lightprof.profile.spec import Profile
     from lightprof.session import new_result
     from lightprof.stats import summarize
 

@@ -224,7 +224,7 @@ def test_a_profile_in_a_folder_that_is_not_utf8_writes_a_report_that_opens_again
     assert "Traceback" not in proc.stderr
     raw = (os.fsencode(workdir) + b"/r\xfe.json")
     text = Path(os.fsdecode(raw)).read_bytes().decode("utf-8")  # the report stays UTF-8
-    from lightprof.result import load_report
+    from lightprof.model.report_file import load_report
 
     report = load_report(os.fsdecode(raw))
     assert report.profile.path is not None and os.fsencode(report.profile.path).endswith(b"/d\xff/p.toml")

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import psutil
 
-from lightprof.measure.engine import measure_target
-from lightprof.profile import TargetSpec
+from lightprof.measure.target.runner import measure_target
+from lightprof.profile.spec import TargetSpec
 from tests.test_e2e_headless import (
     PY,
     free_port,

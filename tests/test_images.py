@@ -16,9 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from lightprof.measure.images import image_figures, measure_image
-from lightprof.measure.sizes_model import ImageResult
-from lightprof.profile import ImageSpec
+from lightprof.gate.images import image_figures
+from lightprof.measure.images.image import measure_image
+from lightprof.model.sizes import ImageResult
+from lightprof.profile.spec import ImageSpec
 from tests.sizes_helpers import (
     Layer,
     blob_sizes,

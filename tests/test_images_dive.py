@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from lightprof.measure import dive, diveruns
-from lightprof.measure.images import measure_image
-from lightprof.measure.layertar import DIR, FILE, LINK, OPAQUE, OTHER, WHITEOUT, classify, key_of, path_of
-from lightprof.profile import ImageSpec
+from lightprof.measure.images import dive, diveruns
+from lightprof.measure.images.image import measure_image
+from lightprof.measure.images.layertar import DIR, FILE, LINK, OPAQUE, OTHER, WHITEOUT, classify, key_of, path_of
+from lightprof.profile.spec import ImageSpec
 from tests.dive_reference import reference
 
 # Names that sort on both sides of "/" ("a-b" < "a/…" < "a0"), a double slash, a dot name.

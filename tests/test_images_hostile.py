@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from lightprof.measure.images import measure_image
-from lightprof.profile import ImageSpec
+from lightprof.measure.images.image import measure_image
+from lightprof.profile.spec import ImageSpec
 from tests.sizes_helpers import Layer, oci_files, write_oci_layout, write_tar
 
 REPO = Path(__file__).resolve().parent.parent
@@ -261,7 +261,7 @@ def test_gzip_stream_reads_what_gzipfile_reads_in_any_chunking() -> None:
     import io
     import random
 
-    from lightprof.measure.layertar import GzipStream
+    from lightprof.measure.images.layertar import GzipStream
 
     data = random.Random(3).randbytes(300_000) * 3
     blob = gzip.compress(data[:5], mtime=0) + b"\0" * 7 + gzip.compress(data[5:], mtime=0) + b"\0" * 2
@@ -294,7 +294,7 @@ def test_wrongly_typed_docker_manifest_fields_are_one_sentence(tmp_path: Path, k
 
 
 def test_an_archive_with_more_files_than_any_image_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from lightprof.measure import blobsource
+    from lightprof.measure.images import blobsource
 
     monkeypatch.setattr(blobsource, "ARCHIVE_FILES", 50)  # the real limit is 100,000: same path, fewer files
     files = oci_files(_layers(), "none")

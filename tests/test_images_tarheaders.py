@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from lightprof.errors import MeasureError
-from lightprof.measure.layertar import LayerListing, scan_layer
-from lightprof.measure.tarheaders import EXTENDED_LIMIT, TarDamaged, TarReader, TarTruncated
+from lightprof.measure.images.layertar import LayerListing, scan_layer
+from lightprof.measure.images.tarheaders import EXTENDED_LIMIT, TarDamaged, TarReader, TarTruncated
 
 _TYPES = [tarfile.REGTYPE, tarfile.REGTYPE, tarfile.REGTYPE, tarfile.DIRTYPE, tarfile.SYMTYPE, tarfile.LNKTYPE,
           tarfile.FIFOTYPE, tarfile.CHRTYPE]

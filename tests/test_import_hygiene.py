@@ -94,10 +94,10 @@ def test_sizing_a_folder_headless_loads_only_what_sizing_needs(tmp_path: Path) -
 
     assert proc.returncode == 0, proc.stdout + proc.stderr
     modules = imported_modules(proc.stderr)
-    assert "lightprof.measure.artifacts" in modules
+    assert "lightprof.measure.sizes.artifacts" in modules
     unwanted = {
         "psutil", "http.client", "subprocess", "shutil", "tempfile", "platform", "json", "tomli_w",
-        "lightprof.measure.engine", "lightprof.measure.events", "lightprof.measure.kernels",
-        "lightprof.measure.kernels_model", "lightprof.measure.pyfootprint", "lightprof.measure.compress",
+        "lightprof.measure.target.runner", "lightprof.measure.events", "lightprof.measure.kernels",
+        "lightprof.model.kernels", "lightprof.measure.sizes.pyfootprint", "lightprof.measure.sizes.compress",
     }
     assert sorted(modules & unwanted) == []

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 from kernels_support import GOOD_SUM, make_kernel, spec_for
 
-from lightprof.measure.kernels import kernel_figures, measure_kernel
+from lightprof.gate.kernels import kernel_figures
+from lightprof.measure.kernels import measure_kernel
 
 # Sums every byte but the last: right on empty input, wrong on everything else.
 OFF_BY_ONE = GOOD_SUM.replace(

@@ -16,14 +16,14 @@ def _loaded_after(code: str) -> set[str]:
 
 
 def test_importing_the_lab_loads_no_wasmtime_or_numpy() -> None:
-    loaded = _loaded_after("import lightprof.measure.kernels, lightprof.measure.kernels_model")
+    loaded = _loaded_after("import lightprof.measure.kernels, lightprof.model.kernels")
     assert "wasmtime" not in loaded and "numpy" not in loaded
 
 
 def test_measuring_a_kernel_loads_wasmtime_but_not_numpy_for_a_kernel_without_it() -> None:
     loaded = _loaded_after(
         "from pathlib import Path\n"
-        "from lightprof.profile import KernelSpec\n"
+        "from lightprof.profile.spec import KernelSpec\n"
         "from lightprof.measure.kernels import measure_kernel\n"
         "r = measure_kernel(KernelSpec('crc32', Path('.'), sizes=(64,), runs=1))\n"
         "assert r.error is None, r.error\n"

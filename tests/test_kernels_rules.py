@@ -5,10 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lightprof.measure.kernels import kernel_figures, wasm_rule_figures
-from lightprof.measure.kernels.rules import size_label
-from lightprof.measure.kernels_model import KernelResult, KernelSizeRow
-from lightprof.profile import KernelSpec, Profile
+from lightprof.gate.kernels import kernel_figures, size_label, wasm_rule_figures
+from lightprof.model.kernels import KernelResult, KernelSizeRow
+from lightprof.profile.spec import KernelSpec, Profile
 from lightprof.stats import summarize
 
 

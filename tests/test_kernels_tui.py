@@ -10,8 +10,8 @@ from rich.console import Console
 from textual.app import App, ComposeResult
 from textual.widgets import OptionList, Static
 
-from lightprof.measure.kernels_model import KernelResult, KernelSizeRow
-from lightprof.profile import KernelSpec, Profile
+from lightprof.model.kernels import KernelResult, KernelSizeRow
+from lightprof.profile.spec import KernelSpec, Profile
 from lightprof.session import new_result
 from lightprof.stats import summarize
 from lightprof.tui.app import LightprofApp

@@ -73,7 +73,7 @@ def test_a_heavy_import_on_the_cli_path_fails_the_own_budget(own_tree: Path, tmp
 
 
 def test_shipped_example_profiles_are_valid() -> None:
-    from lightprof.profile import embedded_default, load_profile
+    from lightprof.profile.load import embedded_default, load_profile
 
     for path in sorted(PROFILES.rglob("*.toml")):
         assert load_profile(path).name

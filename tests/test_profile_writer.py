@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from lightprof.profile import adhoc_profile, load_profile
-from lightprof.profile_writer import budget_text, duration_text, save_profile, size_text
+from lightprof.profile.load import adhoc_profile, load_profile
+from lightprof.profile.write import budget_text, duration_text, save_profile, size_text
 
 HAND_WRITTEN = """\
 # Budgets for the API, reviewed by the team.
@@ -131,5 +131,5 @@ def test_a_failed_write_leaves_the_old_file(
 
 
 def test_the_writer_does_not_load_textual() -> None:
-    code = "import sys, lightprof.profile_writer; assert 'textual' not in sys.modules"
+    code = "import sys, lightprof.profile.write; assert 'textual' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parent.parent)

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from lightprof.measure.artifacts import measure_artifact
-from lightprof.measure.pyfootprint import find_site_packages, scan_environment
-from lightprof.profile import ArtifactSpec
+from lightprof.measure.sizes.artifacts import measure_artifact
+from lightprof.measure.sizes.pyfootprint import find_site_packages, scan_environment
+from lightprof.profile.spec import ArtifactSpec
 
 
 def _install(site: Path, name: str, version: str, files: dict[str, bytes], *,

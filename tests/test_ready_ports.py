@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from lightprof.measure.coldstart import _check_answer
-from lightprof.measure.process import Spawner
-from lightprof.measure.ready import PortProbe
+from lightprof.measure.target.coldstart import _check_answer
+from lightprof.measure.target.process import Spawner
+from lightprof.measure.target.ready import PortProbe
 from tests.test_e2e_headless import (
     HTTP_SERVER,
     free_port,

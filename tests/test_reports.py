@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 from xml.etree import ElementTree as ET
 
-from lightprof.report.github import annotations
+from lightprof.model.result import Machine, ProfileRef, Result
+from lightprof.model.target import Memory, Run, TargetResult
+from lightprof.model.verdict import BudgetRow
+from lightprof.report.github import annotation_commands
 from lightprof.report.junit import render_junit
 from lightprof.report.markdown import render_markdown
 from lightprof.report.table import render_table
-from lightprof.result import BudgetRow, Machine, Memory, ProfileRef, Result, Run, TargetResult
 from lightprof.stats import summarize
 
 
@@ -68,7 +70,7 @@ def test_junit_has_one_testcase_per_budget() -> None:
 
 
 def test_github_annotations_point_at_budget_lines() -> None:
-    text = annotations(fixed_result())
+    text = annotation_commands(fixed_result())
     lines = text.strip().splitlines()
     assert len(lines) == 2
     assert lines[0].startswith("::error file=") and ",line=14," in lines[0]

@@ -5,8 +5,8 @@ import random
 import numpy as np
 import pytest
 
-from lightprof.gate import exit_code, judge_figure, undecided
-from lightprof.measure.figures import Figure
+from lightprof.gate.figures import Figure
+from lightprof.gate.judge import exit_code, judge_figure, undecided
 from lightprof.stats import count_outliers, percentile, quantile_ci, summarize
 
 

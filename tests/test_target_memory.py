@@ -16,7 +16,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from lightprof.measure.memory import _ProcTree, _PsutilTree
+from lightprof.measure.target.memory import _ProcTree, _PsutilTree
 from lightprof.units import format_size
 from tests.test_e2e_headless import (
     MiB,
@@ -233,7 +233,7 @@ def test_the_proc_tree_reader_sees_what_psutil_sees(tmp_path: Path) -> None:
 def test_the_tui_memory_pane_shows_the_exact_peak_not_lightprofs_own_size() -> None:
     from textual.widgets import Static
 
-    from lightprof.profile import adhoc_profile
+    from lightprof.profile.load import adhoc_profile
     from lightprof.tui.app import LightprofApp
     from tests.test_tui_live import SIZE, set_session
     from tests.tui_support import run_async, wait_until

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from lightprof.errors import MeasureError
-from lightprof.measure.treewalk import Tally, split_glob, walk_folder, walk_glob
+from lightprof.measure.sizes.treewalk import Tally, split_glob, walk_folder, walk_glob
 
 
 @pytest.fixture

@@ -13,8 +13,8 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Static
 
-from lightprof.profile import adhoc_profile, load_profile
-from lightprof.result import load_report
+from lightprof.model.report_file import load_report
+from lightprof.profile.load import adhoc_profile, load_profile
 from lightprof.tui.app import LightprofApp
 from lightprof.tui.coldstart_pane import ColdStartPane
 from lightprof.tui.widgets import ProgressLine

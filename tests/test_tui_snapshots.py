@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from lightprof.result import load_report
+from lightprof.model.report_file import load_report
 from lightprof.tui.app import LightprofApp
 
 REPORT = Path(__file__).parent / "fixtures" / "report.json"

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from lightprof.result import ProcessInfo, Run, TargetResult
+from lightprof.model.target import ProcessInfo, Run, TargetResult
 
 
 @dataclass(frozen=True)

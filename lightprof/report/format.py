@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from lightprof.result import BudgetRow, Result, TargetResult
+from lightprof.model.result import Result
+from lightprof.model.target import TargetResult
+from lightprof.model.verdict import BudgetRow
 from lightprof.units import format_duration, format_ratio, format_size
 
 VERDICT_MARK = {

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import os
 
+from lightprof.model.result import Result
 from lightprof.report.format import explain
 from lightprof.report.markdown import render_markdown
-from lightprof.result import Result
 
 
 def _escape(text: str) -> str:
@@ -17,7 +17,7 @@ def _escape_property(text: str) -> str:
     return _escape(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def annotations(result: Result) -> str:
+def annotation_commands(result: Result) -> str:
     """`::error` workflow commands for every budget that did not pass, pointing at the profile."""
     lines = []
     path = result.profile.path

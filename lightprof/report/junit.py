@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from xml.etree import ElementTree as ET
 
+from lightprof.model.result import Result
 from lightprof.report.format import explain
-from lightprof.result import Result
 
 # What XML 1.0 cannot hold, even escaped: C0 controls but tab, newline and return; lone surrogates;
 # U+FFFE and U+FFFF. A target's stderr (colour codes) or a name from a report can carry them.

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from lightprof.model.result import Result
+from lightprof.model.verdict import BudgetRow
 from lightprof.report.format import (
     ASCII_MARK,
     comparison_text,
@@ -11,8 +15,11 @@ from lightprof.report.format import (
     measured_text,
     warnings,
 )
-from lightprof.result import BudgetRow, Result
 from lightprof.units import format_duration, format_size
+
+if TYPE_CHECKING:
+    from lightprof.model.kernels import KernelResult
+    from lightprof.model.sizes import ArtifactResult, ImageResult
 
 _ICON = {"pass": "✅", "fail": "❌", "regression": "❌", "inconclusive": "❔", "unmeasured": "⚠️"}
 
@@ -82,7 +89,8 @@ def render_markdown(result: Result) -> str:
                 f"{format_size(m.steady_rss_bytes if m else None)} | {format_size(m.peak_rss_bytes if m else None)} |"
             )
         out.append("")
-    for subject in [*result.artifacts, *result.images, *result.kernels]:
+    subjects: list[ArtifactResult | ImageResult | KernelResult] = [*result.artifacts, *result.images, *result.kernels]
+    for subject in subjects:
         if getattr(subject, "error", None):
             out.append(f"- ⚠️ {subject.name}: could not be measured: {subject.error}")
     for target in result.targets:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from lightprof.model.result import Result
 from lightprof.report.format import (
     ASCII_MARK,
     VERDICT_MARK,
@@ -12,8 +15,11 @@ from lightprof.report.format import (
     measured_text,
     warnings,
 )
-from lightprof.result import Result
 from lightprof.units import format_duration, format_size
+
+if TYPE_CHECKING:
+    from lightprof.model.kernels import KernelResult
+    from lightprof.model.sizes import ArtifactResult, ImageResult
 
 _COLOURS = {"pass": "32", "fail": "31", "regression": "31", "inconclusive": "33", "unmeasured": "33"}
 
@@ -62,7 +68,8 @@ def render_table(result: Result, *, colour: bool = False, unicode: bool = True) 
         lines.append(" · ".join(parts))
         if (compared := comparison_text(target)) is not None:
             lines.append(f"    {compared}")
-    for subject in [*result.artifacts, *result.images, *result.kernels]:
+    subjects: list[ArtifactResult | ImageResult | KernelResult] = [*result.artifacts, *result.images, *result.kernels]
+    for subject in subjects:
         if getattr(subject, "error", None):
             lines.append(f"  {subject.name}: could not be measured: {subject.error}")
     for note in result.notes:

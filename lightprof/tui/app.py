@@ -27,8 +27,8 @@ from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
 from lightprof.errors import EXIT_INTERRUPTED
-from lightprof.profile import Profile, TargetSpec
-from lightprof.result import Result
+from lightprof.model.result import Result
+from lightprof.profile.spec import Profile, TargetSpec
 from lightprof.tui.budgets_pane import BudgetsPane
 from lightprof.tui.coldstart_pane import ColdStartPane
 from lightprof.tui.commands import COMMANDS, MUTATING
@@ -81,7 +81,7 @@ class LightprofApp(App[int]):
         Binding("e", "edit", "edit"),
         Binding("b", "baseline", "baseline"),
         Binding("w", "write", "save"),
-        Binding("escape", "back", "back", show=False),
+        Binding("escape", "leave_pane", "back", show=False),
         Binding("enter", "enter_pane", "into the table", show=False),
         Binding("up", "subject(-1)", "subject", show=False),
         Binding("down", "subject(1)", "subject", show=False),
@@ -449,7 +449,7 @@ class LightprofApp(App[int]):
     def _abandon_terminal(self) -> None:
         import os
 
-        from lightprof.measure.process import sweep_descendants
+        from lightprof.measure.target.reap import sweep_descendants
 
         self.stop_measuring()
         sweep_descendants(since=None)
@@ -523,7 +523,7 @@ class LightprofApp(App[int]):
         if reason is not None:
             self.notify(f"{subject} {metric} cannot be edited: {reason}", severity="warning")
             return
-        from lightprof.tui.budget_text import limit_text
+        from lightprof.tui.budget_rows import limit_text
 
         current = self.ctl.current_limit(subject, metric)
 
@@ -570,7 +570,7 @@ class LightprofApp(App[int]):
             self.set_focus(None)
         self.query_one("#tabs", TabbedContent).active = tab
 
-    def action_back(self) -> None:
+    def action_leave_pane(self) -> None:
         """Escape: out of a pane's table, back to the subject list."""
         if not self.narrow:
             self.query_one("#subjects", OptionList).focus()
@@ -591,7 +591,7 @@ class LightprofApp(App[int]):
 def run_tui(profile: Profile | None = None, report: Result | None = None) -> int:
     """Run the TUI on a profile (measuring) or a saved report (read-only); return the exit code."""
     if profile is None and report is None:
-        from lightprof.profile import discover_profile
+        from lightprof.profile.load import discover_profile
 
         profile = discover_profile()
     app = LightprofApp(profile=profile, report=report)

@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
-from lightprof.tui.controller import Row
+from lightprof.tui.budget_rows import Row
 from lightprof.tui.numbers import figure as compact
 from lightprof.tui.numbers import ratio as format_ratio
 from lightprof.tui.verdicts import mark

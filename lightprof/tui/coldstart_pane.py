@@ -8,8 +8,8 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from lightprof.profile import TargetSpec
-from lightprof.result import Summary
+from lightprof.model.target import Summary
+from lightprof.profile.spec import TargetSpec
 from lightprof.tui.live import LiveTarget
 from lightprof.tui.numbers import duration as format_duration
 from lightprof.tui.widgets import BarChart, Histogram, ProgressLine

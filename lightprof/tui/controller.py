@@ -24,40 +24,12 @@ from typing import Any
 
 from lightprof.errors import LightprofError
 from lightprof.measure.events import Event, Progress, SubjectFinished, TargetFinished
-from lightprof.profile import TARGET_BUDGETS, Profile, TargetSpec, budget_unit
-from lightprof.result import BudgetRow, Result
+from lightprof.model.result import Result
+from lightprof.model.verdict import BudgetRow
+from lightprof.profile.spec import Profile, TargetSpec, budget_unit
+from lightprof.tui.budget_rows import EDITABLE, UNITS, PlannedBudget, Row, editable
 from lightprof.tui.live import LiveTarget, command_text
 from lightprof.tui.verdicts import worst_verdict
-
-# The budgets a user can edit per kind of subject: metric (as the Budgets table names it, before
-# any "@size") → the spec field that holds its limit. A kernel's wasm_vs_fallback limit is its
-# fallback's time, measured, so it is not editable.
-EDITABLE: dict[str, dict[str, str]] = {
-    "artifact": {"size": "budget"},
-    "image": {"size": "budget", "size_compressed": "budget_compressed", "wasted_bytes": "wasted_max",
-              "efficiency": "efficiency_min"},
-    "kernel": {"ops_per_cpu_s": "ops_per_cpu_s"},
-}
-_UNITS = {"efficiency": "ratio", "ops_per_cpu_s": "ops_per_cpu_s"}
-
-
-@dataclass(frozen=True)
-class PlannedBudget:
-    """A budget of the profile whose subject has not been measured in this session: no verdict."""
-
-    subject: str
-    metric: str
-    limit: float | None
-    unit: str
-    kind: str
-    measured: None = None
-    baseline: float | None = None
-    delta: None = None
-    verdict: None = None
-    note: str = ""
-
-
-Row = BudgetRow | PlannedBudget
 
 
 @dataclass(frozen=True)
@@ -233,8 +205,8 @@ class Controller:
                 self.merge(event.result)
                 self.running.clear()
                 self.progress = None
-                for live in self.live.values():
-                    live.running = False
+                for target in self.live.values():
+                    target.running = False
                 out.finished = True
             elif isinstance(event, SubjectFinished):
                 self.running.discard(event.name)
@@ -329,7 +301,7 @@ class Controller:
                 rows.extend(own)
                 continue
             for metric, limit in self.budgets.get(name, {}).items():
-                unit = budget_unit(metric) if kind == "target" else _UNITS.get(metric, "bytes")
+                unit = budget_unit(metric) if kind == "target" else UNITS.get(metric, "bytes")
                 rows.append(PlannedBudget(name, metric, limit, unit, kind,
                                           baseline=figures.get(name, {}).get(metric)))
         rows.extend(r for r in judged if r.subject not in self.kinds)  # rules with their own subject
@@ -339,15 +311,7 @@ class Controller:
 
     def editable(self, subject: str, metric: str) -> str | None:
         """None when the budget can be edited here, else the reason it cannot."""
-        kind = self.kinds.get(subject)
-        base = metric.split("@", 1)[0]
-        if kind == "target":
-            return None if base in TARGET_BUDGETS else f"{metric} is not a budget of its own"
-        if kind in EDITABLE and base in EDITABLE[kind]:
-            return None
-        if base == "wasm_vs_fallback":
-            return "its limit is the fallback's time, measured with it: set justification in the profile to keep it"
-        return f"{metric} is a rule of the profile, not a budget with a limit"
+        return editable(self.kinds.get(subject), metric)
 
     def set_budget(self, subject: str, metric: str, value: float) -> None:
         base = metric.split("@", 1)[0]
@@ -383,7 +347,7 @@ class Controller:
 
     def load_baseline(self) -> str | None:
         """Load the profile's baseline; the sentence to tell the user when it cannot be read."""
-        from lightprof.baseline import load_baseline
+        from lightprof.profile.baseline import load_baseline
 
         assert self.profile is not None
         try:
@@ -393,7 +357,7 @@ class Controller:
         return None
 
     def write_baseline(self) -> Path:
-        from lightprof.baseline import write_baseline
+        from lightprof.profile.baseline import write_baseline
 
         assert self.result is not None
         path = write_baseline(self.session_profile(), self.result)
@@ -403,7 +367,7 @@ class Controller:
         return path
 
     def save(self) -> Path:
-        from lightprof.profile_writer import save_profile
+        from lightprof.profile.write import save_profile
 
         assert self.profile is not None
         targets = {k: v for k, v in self.changed.items() if self.kinds.get(k, "target") == "target"}

@@ -11,7 +11,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
-from lightprof.profile import ReadySpec
+from lightprof.profile.spec import ReadySpec
 from lightprof.units import UnitError, parse_duration, parse_ratio, parse_size
 
 HELP = """\
@@ -176,7 +176,7 @@ class EditBudgetScreen(ModalScreen[float | None]):
         self.subject, self.metric, self.current = subject, metric, current
 
     def compose(self) -> ComposeResult:
-        from lightprof.tui.budget_text import limit_kind
+        from lightprof.tui.budget_rows import limit_kind
 
         example = {"duration": "250ms", "size": "80MiB", "ratio": "90%", "number": "500"}[limit_kind(self.metric)]
         with Vertical():
@@ -185,7 +185,7 @@ class EditBudgetScreen(ModalScreen[float | None]):
             yield Static(id="edit-error")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        from lightprof.tui.budget_text import limit_kind
+        from lightprof.tui.budget_rows import limit_kind
 
         kind = limit_kind(self.metric)
         try:

@@ -18,7 +18,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from lightprof.measure.kernels_model import KernelResult, KernelSizeRow
+from lightprof.model.kernels import KernelResult, KernelSizeRow
 from lightprof.tui.numbers import duration as format_duration
 from lightprof.tui.numbers import size as format_size
 from lightprof.tui.verdicts import mark, worst_verdict
@@ -291,7 +291,7 @@ class KernelsPane(Vertical):
     def spec_to_run(self) -> Any:
         """The kernel spec `r` measures: the profile's (its sizes, plus the size chosen here),
         else a built-in at the chosen size. None when nothing can be run (a saved report)."""
-        from lightprof.profile import KernelSpec
+        from lightprof.profile.spec import KernelSpec
 
         if self.selected is None or self.read_only:
             return None

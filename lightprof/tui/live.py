@@ -15,7 +15,7 @@ from lightprof.measure.events import (
     RunStarted,
     TargetFinished,
 )
-from lightprof.result import ProcessInfo, Run, Summary, TargetResult
+from lightprof.model.target import ProcessInfo, Run, Summary, TargetResult
 from lightprof.stats import summarize
 
 

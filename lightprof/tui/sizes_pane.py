@@ -32,9 +32,9 @@ from textual.containers import Vertical
 from textual.css.query import NoMatches
 from textual.widgets import DataTable, Static
 
-from lightprof.measure.sizes_model import ArtifactResult, ImageResult, LayerResult
-from lightprof.profile import ArtifactSpec, ImageSpec
-from lightprof.result import BudgetRow
+from lightprof.model.sizes import ArtifactResult, ImageResult, LayerResult
+from lightprof.model.verdict import BudgetRow
+from lightprof.profile.spec import ArtifactSpec, ImageSpec
 from lightprof.tui.numbers import figure as compact
 from lightprof.tui.numbers import ratio as format_ratio
 from lightprof.tui.numbers import size as format_size

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import math
 
-from lightprof.profile import TIME_BUDGETS
-from lightprof.result import TargetResult
+from lightprof.model.target import TargetResult
+from lightprof.profile.spec import TIME_BUDGETS
 
 MIB = 1024 * 1024
 KIB = 1024

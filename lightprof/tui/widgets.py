@@ -7,7 +7,7 @@ panes can refresh them in place several times a second while samples stream in.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from rich.segment import Segment
 from rich.style import Style
@@ -94,7 +94,7 @@ class Histogram(_CachedLines):
         """Show one series; `marks` (such as p50, p95) are named under the bars they fall in."""
         self.set_series({"": values}, marks=marks, limit=limit)
 
-    def set_series(self, series: dict[str, Sequence[float]], *, log: bool = False,
+    def set_series(self, series: Mapping[str, Sequence[float]], *, log: bool = False,
                    marks: dict[str, float] | None = None, limit: float | None = None) -> None:
         """Show several series stacked on one shared x axis (log: for values decades apart)."""
         self._series = {name: list(values) for name, values in series.items()}

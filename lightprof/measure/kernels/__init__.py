@@ -10,13 +10,10 @@ import threading
 from typing import TYPE_CHECKING
 
 from lightprof.measure.events import EventSink, ignore
-from lightprof.measure.kernels.rules import kernel_figures, wasm_rule_figures
 
 if TYPE_CHECKING:
-    from lightprof.measure.kernels_model import KernelResult
-    from lightprof.profile import KernelSpec
-
-__all__ = ["measure_kernel", "kernel_figures", "wasm_rule_figures"]
+    from lightprof.model.kernels import KernelResult
+    from lightprof.profile.spec import KernelSpec
 
 
 def measure_kernel(spec: KernelSpec, on_event: EventSink = ignore,
@@ -25,7 +22,7 @@ def measure_kernel(spec: KernelSpec, on_event: EventSink = ignore,
     try:
         from lightprof.measure.kernels.lab import measure_kernel as measure
     except ImportError as exc:  # wasmtime missing or broken: every kernel is unmeasured
-        from lightprof.measure.kernels_model import KernelResult
+        from lightprof.model.kernels import KernelResult
 
         return KernelResult(name=spec.name, error=f"wasmtime cannot be loaded ({exc})", failure="runtime")
     return measure(spec, on_event, cancel)

@@ -48,7 +48,7 @@ def _read_exactly(fd: int, size: int) -> bytes:
     return b"".join(chunks)
 
 
-def _write_frame(fd: int, message: object) -> None:
+def _write_frame(fd: int, message) -> None:  # message: any value marshal writes
     data = marshal.dumps(message)
     view = memoryview(len(data).to_bytes(4, "little") + data)
     while view:

@@ -155,7 +155,7 @@ def _read_verified(folder: Path, key: str) -> bytes | None:
     base = os.path.join(folder, key)
     mac = _read_own(base + ".mac", 128)
     blob = _read_own(base + ".cwasm", 1 << 30) if mac is not None else None
-    if blob is None or not hmac.compare_digest(mac.strip(), _mac(mac_key, key, blob)):
+    if mac is None or blob is None or not hmac.compare_digest(mac.strip(), _mac(mac_key, key, blob)):
         return None
     return blob
 

@@ -24,8 +24,9 @@ from lightprof.measure.kernels.engine import ticking, wasmtime_version
 from lightprof.measure.kernels.failure import KernelFailure
 from lightprof.measure.kernels.manifest import load_manifest
 from lightprof.measure.kernels.worker import FallbackWorker
-from lightprof.measure.kernels_model import CorrectnessCheck, KernelResult, KernelSizeRow, SandboxConfig
-from lightprof.profile import KernelSpec
+from lightprof.model.kernels import CorrectnessCheck, KernelResult, KernelSizeRow, SandboxConfig
+from lightprof.model.target import Summary
+from lightprof.profile.spec import KernelSpec
 from lightprof.stats import summarize
 
 EDGE_SIZES = (0, 1, 15, 17, 255, 4099)  # empty, one byte, around one SIMD vector, not /16
@@ -362,7 +363,7 @@ def _p50(samples_ns: list[int]) -> float:
     return summarize([s / 1e9 for s in samples_ns]).p50
 
 
-def _summary(samples_ns: list[int]):  # -> Summary | None
+def _summary(samples_ns: list[int]) -> Summary | None:
     return summarize([s / 1e9 for s in samples_ns]) if samples_ns else None
 
 

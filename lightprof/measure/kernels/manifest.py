@@ -13,8 +13,10 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from lightprof.errors import shown
 from lightprof.measure.kernels.failure import KernelFailure
-from lightprof.profile import KernelSpec, data_dir
+from lightprof.profile.load import data_dir
+from lightprof.profile.spec import KernelSpec
 from lightprof.safefile import UnsafeInput, read_regular_text
 
 if sys.version_info >= (3, 11):
@@ -124,7 +126,7 @@ def _str(data: dict, key: str, file: Path, default: str | None = None, choices: 
     if not isinstance(value, str) or not value:
         raise _fail(file, f"'{key}' must be a non-empty string")
     if choices and value not in choices:
-        raise _fail(file, f"'{key}' must be one of {', '.join(choices)}, got {value!r}")
+        raise _fail(file, f"'{key}' must be one of {', '.join(choices)}, got {shown(repr(value))}")
     return value
 
 
@@ -138,7 +140,8 @@ def _number(data: dict, key: str, file: Path, default: float) -> float:
 def _seconds(data: dict, key: str, file: Path, default: float) -> float:
     value = data.get(key, default)
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= MAX_TIMEOUT_S:
-        raise _fail(file, f"'{key}' must be a number of seconds above 0 and at most {MAX_TIMEOUT_S:g}, got {value!r}")
+        raise _fail(file, f"'{key}' must be a number of seconds above 0 and at most {MAX_TIMEOUT_S:g}, "
+                          f"got {shown(repr(value))}")
     return float(value)
 
 
@@ -150,21 +153,21 @@ def _check_regular(path: Path, key: str, file: Path) -> None:
         mode = os.stat(path).st_mode
     except OSError as exc:
         why = "does not exist" if isinstance(exc, FileNotFoundError) else f"cannot be read ({exc.strerror})"
-        raise _fail(file, f"'{key}' names {path.name}, which {why}") from None
+        raise _fail(file, f"'{key}' names {shown(path.name)}, which {why}") from None
     except ValueError:  # a NUL byte: no file can have that name
         raise _fail(file, f"'{key}' must name a file; the name contains a NUL byte") from None
     if not stat.S_ISREG(mode):
-        raise _fail(file, f"'{key}' names {path.name}, which is {kind_of(mode)}; expected a regular file")
+        raise _fail(file, f"'{key}' names {shown(path.name)}, which is {kind_of(mode)}; expected a regular file")
 
 
 def _validate(data: dict, file: Path, name: str, builtin: bool) -> KernelManifest:
     unknown = [k for k in data if k not in _KEYS]
     if unknown:
-        raise _fail(file, f"unknown key '{unknown[0]}' (expected one of: {', '.join(_KEYS)})")
+        raise _fail(file, f"unknown key '{shown(unknown[0])}' (expected one of: {', '.join(_KEYS)})")
     folder = file.parent
     wasm = folder / _str(data, "wasm", file)
     if wasm.suffix not in (".wat", ".wasm"):
-        raise _fail(file, f"'wasm' must name a .wat or .wasm file, got {wasm.name!r}")
+        raise _fail(file, f"'wasm' must name a .wat or .wasm file, got {shown(repr(wasm.name))}")
     _check_regular(wasm, "wasm", file)
     fallback = folder / _str(data, "fallback", file, "fallback.py")
     _check_regular(fallback, "fallback", file)

@@ -8,6 +8,7 @@ and they are linked to functions that trap when called. Each store gets a memory
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import wasmtime
@@ -86,7 +87,7 @@ class Instance:
     instantiate_s: float
 
 
-def _stub(name: str):
+def _stub(name: str) -> Callable[..., None]:
     def trap(*_args: object) -> None:
         raise wasmtime.Trap(f"kernel called host import {name}; lightprof gives kernels no host access")
 
@@ -102,7 +103,9 @@ def instantiate(eng: wasmtime.Engine, module: wasmtime.Module, manifest: KernelM
     store.set_epoch_deadline(deadline_ticks(manifest.call_timeout_s))
     linker = wasmtime.Linker(eng)
     for imp in module.imports:
-        linker.define_func(imp.module, imp.name, imp.type, _stub(f"{imp.module}.{imp.name}"))
+        # check_module let only declared function imports through; this narrows the types to them.
+        if isinstance(imp.type, wasmtime.FuncType) and imp.name is not None:
+            linker.define_func(imp.module, imp.name, imp.type, _stub(f"{imp.module}.{imp.name}"))
     started = time.perf_counter()
     try:
         instance = linker.instantiate(store, module)

@@ -36,7 +36,7 @@ class FallbackWorker:
     """One worker process for one kernel's fallback (and its optional NumPy implementation)."""
 
     def __init__(self, fallback: Path, timeout_s: float, cancel: threading.Event | None = None) -> None:
-        from lightprof.measure.process import become_subreaper
+        from lightprof.measure.target.subreaper import become_subreaper
 
         self.fallback = fallback
         self.timeout_s = timeout_s
@@ -168,7 +168,7 @@ class FallbackWorker:
             os.killpg(proc.pid, signal.SIGKILL)
         with contextlib.suppress(subprocess.TimeoutExpired):
             proc.wait(timeout=5)
-        from lightprof.measure.process import sweep_descendants
+        from lightprof.measure.target.reap import sweep_descendants
 
         sweep_descendants(since=self.started_at, pgid=proc.pid)
         for fd in (self._to, self._from):

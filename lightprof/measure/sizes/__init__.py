@@ -1,0 +1,1 @@
+"""Artifacts: files, folders, globs and Python environments, raw and compressed."""

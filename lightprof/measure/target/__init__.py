@@ -1,0 +1,1 @@
+"""Targets: spawning and reaping process trees, ready probes, cold-start runs and tree memory."""

@@ -1,0 +1,265 @@
+"""One session: measure everything a profile names, judge it, and return the Result.
+
+Heavy measures (sizes, images, Wasm kernels) are imported only when the profile has such subjects,
+so a profile of plain targets never loads brotli, wasmtime or numpy. How each target is measured
+(alone, beside a calibration, against another target or its --base) is lightprof.session.targets' job.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+import time
+from typing import TYPE_CHECKING, Any
+
+from lightprof import __version__
+from lightprof.errors import EXIT_UNMEASURED
+from lightprof.gate import compare
+from lightprof.gate import judge as verdicts
+from lightprof.gate.figures import Figure
+from lightprof.gate.targets import target_figures
+from lightprof.measure.machine import current_machine
+from lightprof.model.result import SCHEMA_VERSION, ProfileRef, Result
+from lightprof.profile.baseline import Baseline, TargetSample, timed_runs
+from lightprof.profile.spec import RATIO_BUDGETS, TIME_BUDGETS, Profile
+
+if TYPE_CHECKING:
+    from lightprof.measure.events import EventSink
+    from lightprof.session.basetree import BaseTree
+
+
+def _ignore(event: object) -> None:
+    """The event sink when nobody listens (headless without a progress line)."""
+
+
+def _announce(on_event: EventSink, kind: str, name: str, subject: Any) -> None:
+    if on_event is not _ignore:  # the events module's dataclasses cost ms to create: only if heard
+        from lightprof.measure.events import SubjectFinished
+
+        on_event(SubjectFinished(kind, name, subject))
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())  # what datetime.isoformat gives, 2 ms sooner
+
+
+def new_result(profile: Profile) -> Result:
+    return Result(
+        schema=SCHEMA_VERSION,
+        lightprof=__version__,
+        profile=ProfileRef(name=profile.name, path=str(profile.path) if profile.path else None, origin=profile.origin),
+        machine=current_machine(),
+        started_at=_now(),
+    )
+
+
+def comparable_figures(baseline: Baseline | None, result: Result) -> dict[str, dict[str, float]]:
+    if baseline is None or result.baseline is None or not result.baseline.comparable:
+        return {}
+    return baseline.figures
+
+
+def target_samples(baseline: Baseline | None, result: Result) -> dict[str, TargetSample]:
+    """The baseline's samples, when comparable. A calibration taken with a command that is not
+    one of this lightprof's (another Python, a hand-edited file) is neither run nor trusted: such
+    a sample is compared as it is, and the report says so."""
+    from lightprof.session.targets import calibration_commands
+
+    if baseline is None or result.baseline is None or not result.baseline.comparable:
+        return {}
+    known = calibration_commands()
+    samples = {}
+    for name, sample in baseline.samples.items():
+        if sample.calibration is not None and sample.calibration not in known:
+            note = (
+                f"baseline {baseline.path.name} calibrated {name} with {' '.join(sample.calibration)}, which this "
+                "lightprof does not run: machine drift is not separated; write a new baseline"
+            )
+            if note not in result.notes:
+                result.notes.append(note)
+            sample = TargetSample(sample.runs_s)
+        samples[name] = sample
+    return samples
+
+
+def measure_profile(
+    profile: Profile,
+    *,
+    baseline: Baseline | None = None,
+    calibrate: bool = False,
+    base: BaseTree | None = None,
+    on_event: EventSink = _ignore,
+    cancel: threading.Event | None = None,
+    compressions: tuple[str, ...] = (),
+) -> Result:
+    """Measure every subject of `profile`, judge the budgets and set the exit code.
+
+    `calibrate` runs a calibration command beside each timed target (for --update-baseline); a
+    baseline that kept a calibrated sample gets one too. With `base` (--base REV) every target is
+    run interleaved with its base revision, artifacts and images are sized in both trees, and the
+    stored baseline is not used. `compressions`: sizes to compute for each artifact besides the
+    counted one (the TUI shows them all).
+    """
+    from lightprof.session.targets import measure_targets
+
+    cancel = cancel or threading.Event()
+    result = new_result(profile)
+    if base is not None:
+        baseline = None
+        result.base = base.label
+    if baseline is not None:
+        result.baseline = baseline.ref(result.machine)
+        if result.baseline.note:
+            result.notes.append(result.baseline.note)
+    samples = target_samples(baseline, result)
+    if base is not None and any(spec.against for spec in profile.targets):
+        result.notes.append("with --base every target is compared with its base revision; 'against' is not used")
+
+    if profile.targets:  # the engine pulls in psutil and http.client: only when there is a target
+        result.targets.extend(measure_targets(
+            profile.targets, samples=samples, calibrate=calibrate, base=base,
+            on_event=on_event, cancel=cancel,
+        ))
+
+    base_profile = base.profile(profile) if base is not None else None
+    if profile.artifacts and not cancel.is_set():
+        from lightprof.measure.sizes.artifacts import measure_artifact
+
+        for aspec in profile.artifacts:
+            artifact = measure_artifact(aspec, extra=compressions)
+            result.artifacts.append(artifact)
+            _announce(on_event, "artifact", aspec.name, artifact)
+        if base_profile is not None:
+            result.base_artifacts = [measure_artifact(a) for a in base_profile.artifacts]
+
+    if profile.images and not cancel.is_set():
+        from lightprof.measure.images.image import measure_image
+
+        for ispec in profile.images:
+            image = measure_image(ispec)
+            result.images.append(image)
+            _announce(on_event, "image", ispec.name, image)
+        if base_profile is not None:
+            result.base_images = [measure_image(i) for i in base_profile.images]
+
+    if profile.kernels and not cancel.is_set():
+        from lightprof.measure.kernels import measure_kernel
+
+        for kspec in profile.kernels:
+            kernel = measure_kernel(kspec, on_event=on_event, cancel=cancel)
+            result.kernels.append(kernel)
+            _announce(on_event, "kernel", kspec.name, kernel)
+
+    judge(profile, result, baseline)
+    if cancel.is_set():
+        result.notes.append("interrupted before every subject was measured")
+    result.finished_at = _now()
+    return result
+
+
+def collect_figures(profile: Profile, result: Result) -> list[Figure]:
+    """Every budgeted figure of the subjects measured so far."""
+    figures: list[Figure] = []
+    targets = {t.name: t for t in result.targets}
+    for spec in profile.targets:
+        if spec.name in targets:
+            figures.extend(target_figures(spec, targets[spec.name]))
+    if result.artifacts:
+        from lightprof.gate.sizes import artifact_figures
+
+        artifacts = {a.name: a for a in result.artifacts}
+        for aspec in profile.artifacts:
+            if aspec.name in artifacts:
+                figures.extend(artifact_figures(aspec, artifacts[aspec.name]))
+    if result.images:
+        from lightprof.gate.images import image_figures
+
+        images = {i.name: i for i in result.images}
+        for ispec in profile.images:
+            if ispec.name in images:
+                figures.extend(image_figures(ispec, images[ispec.name]))
+    if result.kernels:
+        from lightprof.gate.kernels import kernel_figures
+
+        kernels = {k.name: k for k in result.kernels}
+        for kspec in profile.kernels:
+            if kspec.name in kernels:
+                figures.extend(kernel_figures(kspec, kernels[kspec.name]))
+    if any(artifact.wasm_files for artifact in result.artifacts):
+        # The practice's rule: Wasm that ships needs a kernel sample proving it pays its way.
+        from lightprof.gate.kernels import wasm_rule_figures
+
+        figures.extend(wasm_rule_figures(profile, result.artifacts, result.kernels))
+    return figures
+
+
+def _compare_with_baseline(profile: Profile, result: Result, baseline: Baseline | None) -> None:
+    """Give each target measured against a stored sample its comparison (mode "baseline");
+    note the targets whose baseline is one number per figure."""
+    samples = target_samples(baseline, result) if baseline is not None else {}
+    specs = {spec.name: spec for spec in profile.targets}
+    weak = []
+    for target in result.targets:
+        spec = specs.get(target.name)
+        if spec is None or target.error is not None or spec.against is not None:
+            continue
+        if not any(metric in TIME_BUDGETS or metric in RATIO_BUDGETS for metric in spec.budget):
+            continue  # memory budgets compare with the baseline's figures; no sample needed
+        if target.comparison is not None and target.comparison.mode != "baseline":
+            continue
+        sample = samples.get(target.name)
+        runs = timed_runs(target)
+        if sample is None or len(runs) < 2:
+            if baseline is not None and target.name in baseline.figures and not target.comparison:
+                weak.append(target.name)
+            continue
+        calibrated = sample.calibration_s is not None and target.calibration is not None
+        comparison = compare.baseline_comparison(
+            runs, target.calibration.runs_s if calibrated else [],  # type: ignore[union-attr]
+            baseline_head_s=sample.runs_s, baseline_calibration_s=sample.calibration_s if calibrated else None,
+            calibration=target.calibration.command if calibrated else None,  # type: ignore[union-attr]
+            tolerance=spec.tolerance,
+        )
+        previous = target.comparison
+        if previous is not None:
+            comparison.extra_pairs, comparison.stopped_by = previous.extra_pairs, previous.stopped_by
+        target.comparison = comparison
+    if weak and baseline is not None and result.baseline is not None and result.baseline.comparable:
+        note = (
+            f"baseline {baseline.path.name} is weak for {', '.join(weak)}: one number per figure, no sample; "
+            "only a change whose whole interval is beyond the tolerance counts. "
+            "Run --update-baseline to keep samples"
+        )
+        if note not in result.notes:
+            result.notes.append(note)
+
+
+def _reference_figures_of(profile: Profile, result: Result) -> dict[str, dict[str, float]]:
+    """With --base: the base tree's artifact and image figures, judged like a baseline's."""
+    if not result.base_artifacts and not result.base_images:
+        return {}
+    base = dataclasses.replace(result, targets=[], kernels=[], artifacts=result.base_artifacts,
+                               images=result.base_images)
+    figures: dict[str, dict[str, float]] = {}
+    for figure in collect_figures(profile, base):
+        if figure.measured is not None:
+            figures.setdefault(figure.subject, {})[figure.metric] = figure.measured
+    return figures
+
+
+def judge(profile: Profile, result: Result, baseline: Baseline | None) -> Result:
+    """(Re)compute the budget verdicts and the exit code of `result` in place; return it."""
+    if baseline is not None and result.baseline is None:
+        result.baseline = baseline.ref(result.machine)
+    baselines = comparable_figures(baseline, result)
+    if result.base is None:
+        _compare_with_baseline(profile, result, baseline)
+    else:
+        baselines = _reference_figures_of(profile, result)
+    result.budgets = verdicts.judge(collect_figures(profile, result), baselines, profile.budget_lines)
+    subjects = [*result.targets, *result.artifacts, *result.images, *result.kernels]
+    unmeasured = any(getattr(s, "error", None) is not None for s in subjects) or any(
+        row.verdict == "unmeasured" for row in result.budgets
+    )
+    result.exit_code = EXIT_UNMEASURED if unmeasured else verdicts.exit_code(result.budgets)
+    return result
