@@ -16,7 +16,7 @@ from lightprof.session import new_result
 from lightprof.stats import summarize
 from lightprof.tui.app import LightprofApp
 from lightprof.tui.controller import Controller
-from lightprof.tui.kernels_pane import KernelsPane
+from lightprof.tui.panes.kernels import KernelsPane
 from tests.tui_support import run_async, wait_until
 
 

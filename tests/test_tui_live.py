@@ -16,8 +16,8 @@ from textual.widgets import DataTable, Input, Static
 from lightprof.model.report_file import load_report
 from lightprof.profile.load import adhoc_profile, load_profile
 from lightprof.tui.app import LightprofApp
-from lightprof.tui.coldstart_pane import ColdStartPane
-from lightprof.tui.widgets import ProgressLine
+from lightprof.tui.panes.coldstart import ColdStartPane
+from lightprof.tui.widgets.progress import ProgressLine
 from tests.tui_support import run_async, wait_until
 
 REPORT = Path(__file__).parent / "fixtures" / "report.json"

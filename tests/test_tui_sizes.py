@@ -13,7 +13,7 @@ from lightprof.model.report_file import load_report
 from lightprof.profile.load import load_profile
 from lightprof.tui.app import LightprofApp
 from lightprof.tui.numbers import size as format_size
-from lightprof.tui.sizes_pane import SizesPane
+from lightprof.tui.panes.sizes import SizesPane
 from tests.sizes_helpers import Layer, write_docker_save
 from tests.tui_support import run_async, wait_until
 

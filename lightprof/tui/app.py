@@ -9,7 +9,6 @@ screen and the screen never redraws per sample.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import signal
 import threading
 from collections.abc import Iterable
@@ -20,35 +19,31 @@ from textual import work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Footer, OptionList, Static, TabbedContent, TabPane
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
-from lightprof.errors import EXIT_INTERRUPTED
 from lightprof.model.result import Result
-from lightprof.profile.spec import Profile, TargetSpec
-from lightprof.tui.budgets_pane import BudgetsPane
-from lightprof.tui.coldstart_pane import ColdStartPane
+from lightprof.profile.spec import Profile
+from lightprof.tui.actions import SessionActions
 from lightprof.tui.commands import COMMANDS, MUTATING
 from lightprof.tui.controller import Controller
-from lightprof.tui.dialogs import EditBudgetScreen, HelpScreen, SessionSettings, SettingsScreen
-from lightprof.tui.kernels_pane import KernelsPane
-from lightprof.tui.lazy import Lazy
-from lightprof.tui.memory_pane import MemoryPane
-from lightprof.tui.sizes_pane import SizesPane
+from lightprof.tui.lifecycle import Lifecycle
+from lightprof.tui.navigation import Navigation
+from lightprof.tui.panes.budgets import BudgetsPane
+from lightprof.tui.panes.coldstart import ColdStartPane
+from lightprof.tui.panes.kernels import KernelsPane
+from lightprof.tui.panes.memory import MemoryPane
+from lightprof.tui.panes.sizes import SizesPane
 from lightprof.tui.verdicts import mark
-from lightprof.tui.widgets import PaneMounted
+from lightprof.tui.widgets.lazy import Lazy, PaneMounted
 
 REFRESH_S = 0.25  # at most 4 screen updates a second while samples stream in
-QUIT_WAIT_S = 15.0  # how long quitting waits for the engine to kill and reap a running target
-NARROW = 100  # below this many columns the subject list folds away on the wide tabs
-HEADROOM_STEP = 0.05
 TABS = ("tab-coldstart", "tab-memory", "tab-budgets", "tab-sizes", "tab-kernels")
 
 
-class LightprofApp(App[int]):
+class LightprofApp(Navigation, SessionActions, Lifecycle, App[int]):
     """lightprof's terminal UI over a profile (measuring) or a saved report (read-only)."""
 
     TITLE = "lightprof"
@@ -93,7 +88,6 @@ class LightprofApp(App[int]):
     _TAB_ONLY = {"suggest": ("tab-budgets",), "headroom": ("tab-budgets",), "edit": ("tab-budgets",),
                  "baseline": ("tab-budgets",), "write": ("tab-budgets",), "size": ("tab-kernels",)}
     _NOT_ON = {"options": ("tab-budgets",), "runs": ("tab-budgets",)}
-    narrow = False  # below NARROW columns the subject list folds into a one-line bar
 
     def __init__(self, profile: Profile | None = None, report: Result | None = None) -> None:
         super().__init__()
@@ -189,12 +183,6 @@ class LightprofApp(App[int]):
             option_list.highlighted = highlighted if highlighted is not None else 0
         self._draw_subject_bar()
 
-    def select_subject(self, name: str) -> None:
-        """Highlight `name` in the subject list (the panes follow it)."""
-        option_list = self.query_one("#subjects", OptionList)
-        with contextlib.suppress(Exception):  # OptionDoesNotExist: not a subject of this session
-            option_list.highlighted = option_list.get_option_index(name)
-
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         """Enter on a subject moves into the active pane's table, where the pane has one."""
         if event.option_list.id == "subjects":
@@ -228,68 +216,6 @@ class LightprofApp(App[int]):
         self._refresh_panes()
         if self._active_tab() == "tab-budgets":
             self._focus_pane()
-
-    def _layout_side(self) -> None:
-        """Below NARROW columns the subject list folds into a bar over the pane (↑↓ still choose
-        the subject there), so tables and charts get the whole width."""
-        narrow = self.size.width < NARROW
-        changed = narrow != self.narrow
-        self.narrow = narrow
-        self.query_one("#side").set_class(narrow, "hidden")
-        self.query_one("#main").set_class(narrow, "narrow")
-        if narrow:
-            self.set_focus(None)
-            if self._active_tab() in ("tab-budgets",):
-                self._focus_pane()
-            self._draw_subject_bar()
-        elif changed or self.focused is None or not self.focused.display:
-            self.query_one("#subjects", OptionList).focus()
-
-    def _draw_subject_bar(self) -> None:
-        if not self.narrow:
-            return
-        subjects = self.ctl.subjects()
-        names = [name for name, _kind in subjects]
-        if self.selected not in names:
-            return
-        index = names.index(self.selected)
-        kind = subjects[index][1]
-        symbol, style = mark(self.ctl.state(self.selected or ""))
-        bar = Text()
-        bar.append("◀ ", style="dim")
-        bar.append(f"{symbol} ", style=style)
-        bar.append(self.selected or "", style="bold")
-        if kind != "target":
-            bar.append(f" {kind}", style="dim")
-        bar.append(f" {index + 1}/{len(names)} ▶", style="dim")
-        bar.append("  ↑↓ subject", style="dim")
-        with contextlib.suppress(NoMatches):
-            self.query_one("#subject-bar", Static).update(bar)
-
-    def action_enter_pane(self) -> None:
-        """Enter with the subject list folded away: into the pane's table, as from the list."""
-        self._focus_pane()
-
-    def action_subject(self, step: int) -> None:
-        """↑↓ with the subject list folded away: the previous or next subject."""
-        names = [name for name, _kind in self.ctl.subjects()]
-        if not names:
-            return
-        index = names.index(self.selected) if self.selected in names else 0
-        self.select_subject(names[(index + step) % len(names)])
-
-    def _pane(self, tab: str | None = None) -> Any:
-        """The pane of `tab` (default: the active one); None while it is not mounted yet."""
-        with contextlib.suppress(NoMatches):
-            pane = self.query_one(f"#{tab or self._active_tab()}", TabPane).children[0]
-            return None if isinstance(pane, Lazy) else pane
-        return None
-
-    def _focus_pane(self) -> None:
-        """Move the keyboard into the active pane's table (↑↓ then move within it)."""
-        pane = self._pane()
-        if pane is not None and hasattr(pane, "focus_detail"):
-            pane.focus_detail()
 
     def _refresh_panes(self) -> None:
         """Draw the visible pane only: hidden panes are drawn when they are shown."""
@@ -337,12 +263,6 @@ class LightprofApp(App[int]):
         if action in ("subject", "enter_pane"):
             return self.narrow
         return True
-
-    def _active_tab(self) -> str:
-        try:
-            return self.query_one("#tabs", TabbedContent).active
-        except NoMatches:  # bindings are checked before the tabs are composed
-            return ""
 
     @property
     def measuring(self) -> bool:
@@ -406,179 +326,6 @@ class LightprofApp(App[int]):
             return
         self.ctl.stop()
         self.notify("stopping…")
-
-    async def action_quit(self) -> None:
-        """Stop a running measurement, wait until the engine reaped the target, then exit.
-
-        Budgets changed but not saved hold the first q back once, so they are not lost by a slip.
-        """
-        if self.ctl.changed and not self._quit_armed:
-            self._quit_armed = True
-            self.notify("budgets changed but not saved: w saves them, q again quits", severity="warning")
-            return
-        if self.measuring and self._worker is not None:
-            self.ctl.stop()
-            self.notify("stopping the run before quitting…")
-            # Quitting goes on whatever the worker did (failed, timed out): it must not hang.
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(self._worker.wait(), QUIT_WAIT_S)
-        if self._exit_code is not None:
-            self.exit(self._exit_code)
-        else:
-            self.exit(self.result.exit_code if self.read_only and self.result else 0)
-
-    def quit_on_signal(self, signum: int) -> None:
-        """SIGTERM or SIGINT: quit like q, with exit code 130. SIGHUP: the terminal is gone.
-
-        Called by the event loop (`loop.add_signal_handler`, see `run_tui`), never from inside a
-        signal handler: raising KeyboardInterrupt into Textual's code instead can stop it midway
-        through its writer queue or driver teardown and leave the process hanging for ever.
-        """
-        if self._exit_code is not None:
-            return  # already quitting
-        self._exit_code = EXIT_INTERRUPTED
-        self._quit_armed = True  # nobody may be there to answer "budgets not saved"
-        self.ctl.stop()
-        if signum == getattr(signal, "SIGHUP", None):
-            # Textual cannot restore a terminal that is gone (its writes to it block for ever),
-            # so a thread of its own stops and reaps the run and ends the process.
-            threading.Thread(target=self._abandon_terminal, name="lightprof-hangup", daemon=True).start()
-        elif self.is_running:
-            self.call_later(self.action_quit)
-
-    def _abandon_terminal(self) -> None:
-        import os
-
-        from lightprof.measure.target.reap import sweep_descendants
-
-        self.stop_measuring()
-        sweep_descendants(since=None)
-        os._exit(EXIT_INTERRUPTED)
-
-    def stop_measuring(self, timeout: float = QUIT_WAIT_S) -> bool:
-        """Cancel any run and wait for the engine to reap it (for callers outside the loop)."""
-        self.ctl.stop()
-        return self.ctl.idle.wait(timeout)
-
-    # ------------------------------------------------------------------ session settings
-
-    def _selected_spec(self) -> TargetSpec | None:
-        spec = self.ctl.specs.get(self.selected or "")
-        if spec is None:
-            self.notify("select a target first", severity="warning")
-        return spec
-
-    def action_runs(self, step: int) -> None:
-        spec = self._selected_spec()
-        if spec is not None:
-            self.ctl.set_spec(spec.name, runs=max(1, spec.runs + step))
-            self._refresh_panes()
-
-    def action_options(self) -> None:
-        spec = self._selected_spec()
-        if spec is None:
-            return
-
-        def apply(settings: SessionSettings | None) -> None:
-            if settings is not None:
-                self.ctl.set_spec(spec.name, runs=settings.runs, warmup=settings.warmup,
-                                  ready=settings.ready, timeout=settings.timeout, hold=settings.hold)
-                self._refresh_panes()
-
-        current = SessionSettings(spec.runs, spec.warmup, spec.ready, spec.timeout, spec.hold)
-        self.push_screen(SettingsScreen(current), apply)
-
-    def action_size(self, step: int) -> None:
-        pane = self._pane()
-        if isinstance(pane, KernelsPane):
-            pane.step_size(step)
-
-    # ------------------------------------------------------------------ budgets
-
-    def _budgets_changed(self, status: str) -> None:
-        self.ctl.status = status
-        self._fill_subjects()
-        self._refresh_panes()
-
-    def action_headroom(self, direction: int) -> None:
-        self.ctl.headroom = min(2.0, max(0.0, round(self.ctl.headroom + direction * HEADROOM_STEP, 2)))
-        self._refresh_panes()
-
-    def action_suggest(self) -> None:
-        suggested = self.ctl.suggest()
-        if not suggested:
-            self.notify("nothing measured yet: press r to run a target first", severity="warning")
-            return
-        self._budgets_changed(f"suggested {suggested} budget(s) at +{self.ctl.headroom * 100:.0f}% "
-                              "headroom; w saves them")
-
-    def action_edit(self) -> None:
-        pane = self._pane("tab-budgets")
-        chosen = pane.selected() if isinstance(pane, BudgetsPane) else None
-        if chosen is None:
-            self.notify("no budget to edit", severity="warning")
-            return
-        subject, metric = chosen
-        reason = self.ctl.editable(subject, metric)
-        if reason is not None:
-            self.notify(f"{subject} {metric} cannot be edited: {reason}", severity="warning")
-            return
-        from lightprof.tui.budget_rows import limit_text
-
-        current = self.ctl.current_limit(subject, metric)
-
-        def apply(value: float | None) -> None:
-            if value is not None:
-                self.ctl.set_budget(subject, metric, value)
-                self._budgets_changed(f"{subject} {metric} = {limit_text(metric, value)}; w saves it")
-
-        text = limit_text(metric, current) if current is not None else ""
-        self.push_screen(EditBudgetScreen(subject, metric, text), apply)
-
-    def action_baseline(self) -> None:
-        result = self.ctl.result
-        if result is None or not any(r.measured is not None for r in result.budgets):
-            self.notify("no budgeted figure measured yet: run (r) and suggest (s) first", severity="warning")
-            return
-        try:
-            path = self.ctl.write_baseline()
-        except OSError as exc:
-            self.notify(f"baseline not written: {exc}", severity="error")
-            return
-        self._budgets_changed(f"baseline written to {path.name}")
-
-    def action_write(self) -> None:
-        from lightprof.errors import LightprofError
-
-        try:
-            path = self.ctl.save()
-        except (OSError, LightprofError) as exc:
-            self.notify(f"profile not saved: {exc}", severity="error")
-            return
-        self.notify(f"saved {path}")
-        self._budgets_changed(f"saved {path.name}")
-
-    # ------------------------------------------------------------------ navigation, help
-
-    def action_tab(self, tab: str) -> None:
-        """Switch pane. Focus inside the pane being left goes back to the subject list first:
-        a focused widget in a hidden pane would pull its tab back (Textual follows focus)."""
-        subjects = self.query_one("#subjects", OptionList)
-        if self.focused is not subjects and not self.narrow:
-            subjects.focus()
-        elif self.focused is not None and self.focused is not subjects:
-            self.set_focus(None)
-        self.query_one("#tabs", TabbedContent).active = tab
-
-    def action_leave_pane(self) -> None:
-        """Escape: out of a pane's table, back to the subject list."""
-        if not self.narrow:
-            self.query_one("#subjects", OptionList).focus()
-        else:
-            self.set_focus(None)
-
-    def action_help(self) -> None:
-        self.push_screen(HelpScreen())
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)

@@ -7,13 +7,14 @@ from collections.abc import Sequence
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.coordinate import Coordinate
 from textual.widgets import DataTable, Static
 
 from lightprof.tui.budget_rows import Row
 from lightprof.tui.numbers import figure as compact
 from lightprof.tui.numbers import ratio as format_ratio
 from lightprof.tui.verdicts import mark
-from lightprof.tui.widgets import PaneMounted
+from lightprof.tui.widgets.lazy import PaneMounted
 
 COLUMNS = ("mark", "subject", "metric", "limit", "measured", "baseline", "delta", "verdict")
 # Narrower panes drop the baseline and delta first, then the verdict's word (its coloured mark
@@ -124,7 +125,7 @@ class BudgetsPane(Vertical):
         table = self.query_one("#bud-table", DataTable)
         if table.row_count == 0:
             return None
-        key = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
+        key = table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0)).row_key.value
         if key is None:
             return None
         subject, metric = key.split("\t", 1)

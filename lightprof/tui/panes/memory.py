@@ -12,7 +12,8 @@ from textual.widgets import DataTable, Static
 
 from lightprof.tui.live import LiveTarget
 from lightprof.tui.numbers import size as format_size
-from lightprof.tui.widgets import BarChart, PaneMounted
+from lightprof.tui.widgets.charts import BarChart
+from lightprof.tui.widgets.lazy import PaneMounted
 
 COLUMNS = ("pid", "ppid", "RSS", "CPU%", "command")
 
@@ -106,5 +107,5 @@ class MemoryPane(Vertical):
                     table.update_cell(key, column, value)
             else:
                 table.add_row(*cells, key=key)
-        for key in [k.value for k in table.rows if k.value not in seen]:
-            table.remove_row(key)
+        for gone in [k for k in table.rows if k.value not in seen]:
+            table.remove_row(gone)

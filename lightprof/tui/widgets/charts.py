@@ -1,4 +1,4 @@
-"""Widgets shared by the panes: a histogram, a bar chart, a progress line.
+"""Charts the panes share: a histogram and a bar chart.
 
 Each renders from plain numbers handed to it; rendering is cheap (a few Rich segments), so the
 panes can refresh them in place several times a second while samples stream in.
@@ -11,31 +11,12 @@ from collections.abc import Callable, Mapping, Sequence
 
 from rich.segment import Segment
 from rich.style import Style
-from rich.text import Text
-from textual.message import Message
 from textual.strip import Strip
 from textual.widget import Widget
 
-from lightprof.tui.charts.histogram import histogram_lines
+from lightprof.tui.widgets.histogram_lines import histogram_lines
 
 BLOCKS = " ▁▂▃▄▅▆▇█"
-
-
-class PaneMounted(Message):
-    """A pane mounted (the app mounts hidden panes lazily, after the first paint): the app draws
-    it then, in case its tab was chosen before it was there."""
-
-
-def progress_text(done: int, total: int, width: int, suffix: str) -> Text:
-    """A one-line progress bar `━━━━╺──── done/total suffix` sized to `width` cells."""
-    label = f" {done}/{total} {suffix}".rstrip()
-    bar_width = max(4, width - len(label) - 1)
-    filled = round(bar_width * done / total) if total else 0
-    text = Text()
-    text.append("━" * filled, style="green" if done >= total and total else "cyan")
-    text.append("─" * (bar_width - filled), style="grey35")
-    text.append(label)
-    return text
 
 
 class _CachedLines(Widget):
@@ -168,31 +149,3 @@ class BarChart(_CachedLines):
                 chars = "".join("─" if c == " " else c for c in chars)
             lines.append((chars, self._style))
         return lines
-
-
-class ProgressLine(Widget):
-    """A progress bar drawn to the widget's own width, so it never wraps after a resize."""
-
-    DEFAULT_CSS = """
-    ProgressLine { height: 1; width: 1fr; }
-    """
-
-    def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id)
-        self._state: tuple[int, int, str] | None = None
-        self._idle = Text("")
-
-    def set_progress(self, done: int, total: int, suffix: str) -> None:
-        self._state = (done, total, suffix)
-        self.refresh()
-
-    def set_idle(self, message: str) -> None:
-        self._state = None
-        self._idle = Text(message, style="dim")
-        self.refresh()
-
-    def render(self) -> Text:
-        if self._state is None:
-            return self._idle
-        done, total, suffix = self._state
-        return progress_text(done, total, self.size.width, suffix)

@@ -22,7 +22,9 @@ from lightprof.model.kernels import KernelResult, KernelSizeRow
 from lightprof.tui.numbers import duration as format_duration
 from lightprof.tui.numbers import size as format_size
 from lightprof.tui.verdicts import mark, worst_verdict
-from lightprof.tui.widgets import Histogram, PaneMounted, ProgressLine
+from lightprof.tui.widgets.charts import Histogram
+from lightprof.tui.widgets.lazy import PaneMounted
+from lightprof.tui.widgets.progress import ProgressLine
 
 INTERACTIVE_SIZES = (64, 4096, 65536, 1 << 20)
 INTERACTIVE_RUNS = 30

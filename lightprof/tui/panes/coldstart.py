@@ -12,7 +12,8 @@ from lightprof.model.target import Summary
 from lightprof.profile.spec import TargetSpec
 from lightprof.tui.live import LiveTarget
 from lightprof.tui.numbers import duration as format_duration
-from lightprof.tui.widgets import BarChart, Histogram, ProgressLine
+from lightprof.tui.widgets.charts import BarChart, Histogram
+from lightprof.tui.widgets.progress import ProgressLine
 
 FAILED_SHOWN = 3
 
