@@ -11,6 +11,7 @@ import pytest
 from lightprof.profile.load import load_profile
 from lightprof.session import measure_profile
 from lightprof.tui.controller import Controller, PlannedBudget
+from lightprof.tui.shims import shim_note
 from tests.sizes_helpers import Layer, write_docker_save
 
 
@@ -78,3 +79,19 @@ def test_an_edited_budget_is_judged_by_the_session_and_saved_to_its_table(tmp_pa
     text = path.read_text()
     assert 'budget = "48.8KiB"' in text or 'budget = "50000B"' in text, text
     assert load_profile(path).artifacts[0].budget in (50_000, round(48.8 * 1024))
+
+
+def test_a_pyenv_shim_is_named_with_the_interpreter_it_runs(tmp_path: Path) -> None:
+    root = tmp_path / "pyenv"
+    (root / "shims").mkdir(parents=True)
+    shim = root / "shims" / "python3"
+    shim.write_text("#!/usr/bin/env bash\nexec pyenv exec python3 \"$@\"\n")
+    shim.chmod(0o755)
+    real = root / "versions" / "3.11.7" / "bin" / "python3"
+    real.parent.mkdir(parents=True)
+    real.write_text("")
+    (tmp_path / ".python-version").write_text("3.11.7\n")
+    env = {"PATH": f"{root / 'shims'}:/usr/bin", "PYENV_ROOT": str(root)}
+    note = shim_note(("python3", "-c", "pass"), tmp_path, env)
+    assert note is not None and "pyenv shim" in note and str(real) in note
+    assert shim_note(("python3", "-c", "pass"), tmp_path, {"PATH": "/usr/bin"}) is None

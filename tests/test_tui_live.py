@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import sys
 import time
 import uuid
@@ -163,7 +164,10 @@ async def test_a_budget_edited_in_place_is_saved_and_baseline_accepted(
         assert [r.verdict for r in app.rows] == ["fail"]
         await pilot.press("b")
         await pilot.pause()
-        assert (tmp_path / "demo.baseline.toml").exists()
+        baseline = (tmp_path / "demo.baseline.toml").read_text()
+        assert "written by the lightprof TUI" in baseline and "--headless" not in baseline.splitlines()[0]
+        figure = re.search(r"cold_start_p95 = ([0-9.e-]+)", baseline)
+        assert figure is not None and len(figure.group(1)) <= 16  # no float noise such as 0.12375388504999997
         assert app.rows[0].baseline == pytest.approx(app.rows[0].measured)
         await pilot.press("w")
         await pilot.pause()

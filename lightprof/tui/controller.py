@@ -99,9 +99,12 @@ class Controller:
                 self.live[target.name] = LiveTarget.from_result(target)
             self.rows = list(report.budgets)
         else:
+            from lightprof.tui.shims import shim_note
+
             for spec in self.specs.values():
                 self.live[spec.name] = LiveTarget(
-                    name=spec.name, command=command_text(spec.command), ready=spec.ready.describe()
+                    name=spec.name, command=command_text(spec.command), ready=spec.ready.describe(),
+                    note=shim_note(spec.command, spec.cwd),
                 )
 
     # ------------------------------------------------------------------ subjects
@@ -360,7 +363,7 @@ class Controller:
         from lightprof.profile.baseline import write_baseline
 
         assert self.result is not None
-        path = write_baseline(self.session_profile(), self.result)
+        path = write_baseline(self.session_profile(), self.result, written_by="the lightprof TUI (key b)")
         self.load_baseline()
         self.result.baseline = None  # judged afresh against the baseline just written
         self.rejudge()

@@ -43,6 +43,7 @@ class LiveTarget:
     run_started: float | None = None  # monotonic time the run in flight started (live elapsed time)
     cancelled: bool = False  # stopped by the user (x): its last run is not a failure
     refused: str | None = None  # the session's sentence when it would not measure the target
+    note: str | None = None  # something to know before running it (a pyenv shim)
     _summary: Summary | None = None
     _summary_n: int = -1
 

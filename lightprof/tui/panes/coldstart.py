@@ -136,7 +136,7 @@ class ColdStartPane(VerticalScroll):
         if live.refused:
             return Text(live.refused)
         if spec is None or spec.ready.kind != "exit":
-            return Text("")
+            return Text(live.note or "")
         elapsed = live.elapsed_s()
         timed_out = any((r.error or "").startswith("timed out") for r in live.failed_runs)
         if timed_out or (elapsed is not None and elapsed > max(2.0, spec.timeout / 5)):
@@ -144,7 +144,7 @@ class ColdStartPane(VerticalScroll):
                       else "the run timed out waiting")
             return Text(f"{waited} for the process to end (ready = exit). A server never ends: "
                         "press o and set ready to port N, http://… or stdout REGEX.")
-        return Text("")
+        return Text(live.note or "")
 
     def _stats(self, live: LiveTarget, summary: Summary | None) -> Table | Text:
         if summary is None:
