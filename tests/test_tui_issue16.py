@@ -170,3 +170,19 @@ def test_x_stops_a_run_without_counting_a_failed_run(tmp_path: Path, tmux: Tmux)
     screen = tmux.wait_text("stopped (x)")
     assert re.search(r"failed\s+0", screen) and "failed runs" not in screen and "cancelled" not in screen
     tmux.quit()
+
+
+def test_a_narrow_terminal_folds_the_subject_list_and_cuts_no_number(tmp_path: Path, tmux: Tmux) -> None:
+    report = Path(__file__).parent / "fixtures" / "report.json"
+    tmux.start_lightprof(tmp_path, ["--open", str(report)], size=(60, 20))
+    screen = tmux.wait_text("1 Cold start", "5 Kernels")  # the whole tab bar fits
+    assert "◀ ✗ server 1/7 ▶" in screen
+    cut = re.compile(r"\d[.,]?…|\d…")  # a number ending in an ellipsis
+    for keys, expect in ((["1"], "p50"), (["1", "Down"], "failed runs"), (["2"], "peak"),
+                         (["3"], "measured"), (["4"], "artifacts and images"), (["5"], "speedup")):
+        tmux.keys(*keys)
+        screen = tmux.wait_text(expect)
+        assert not cut.search(screen), screen
+        assert re.search(r"p50\s+\d+(\.\d+)? ms", screen) or expect != "p50", screen
+    tmux.keys("Up")
+    tmux.quit()

@@ -80,8 +80,20 @@ def _fit(path: str, width: int) -> str:
 
 
 def _fit_end(text: str, width: int) -> str:
-    """Cut text to `width` cells from the right (a command reads from its start)."""
-    return text if len(text) <= width else text[: width - 1] + "…"
+    """Cut text to `width` cells from the right (a command reads from its start). A cut inside a
+    word goes back to the word's start, and a number is never the last thing before the "…"."""
+    if len(text) <= width:
+        return text
+    cut = text[: max(0, width - 1)]
+    words = cut.split(" ")
+    if text[len(cut)] != " " and len(words) > 1:
+        words = words[:-1]  # the last word was cut
+    while len(words) > 1 and (any(ch.isdigit() for ch in words[-1]) or words[-1] in ("", "·")):
+        words = words[:-1]
+    kept = " ".join(words).rstrip(" ·(")
+    if any(ch.isdigit() for ch in kept[-1:]):
+        kept = kept.rstrip("0123456789.,%")
+    return kept + "…"
 
 
 def _command(created_by: str) -> str:
