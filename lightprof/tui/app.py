@@ -37,7 +37,7 @@ from lightprof.tui.panes.kernels import KernelsPane
 from lightprof.tui.panes.memory import MemoryPane
 from lightprof.tui.panes.sizes import SizesPane
 from lightprof.tui.verdicts import mark
-from lightprof.tui.widgets.lazy import Lazy, PaneMounted
+from lightprof.tui.widgets.lazy import Lazy, LeavePane, PaneMounted, SubjectChosen
 
 REFRESH_S = 0.25  # at most 4 screen updates a second while samples stream in
 TABS = ("tab-coldstart", "tab-memory", "tab-budgets", "tab-sizes", "tab-kernels")
@@ -211,6 +211,12 @@ class LightprofApp(Navigation, SessionActions, Lifecycle, App[int]):
 
     def on_resize(self) -> None:
         self._layout_side()
+
+    def on_subject_chosen(self, event: SubjectChosen) -> None:
+        self.select_subject(event.name)
+
+    def on_leave_pane(self, _event: LeavePane) -> None:
+        self.action_leave_pane()
 
     def on_pane_mounted(self, _event: PaneMounted) -> None:
         self._refresh_panes()

@@ -18,14 +18,12 @@ view or width), never per redraw: adding DataTable rows is the expensive part of
 
 from __future__ import annotations
 
-import contextlib
 from typing import Any
 
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.css.query import NoMatches
 from textual.widgets import DataTable, Static
 
 from lightprof.model.sizes import ArtifactResult, ImageResult
@@ -34,7 +32,7 @@ from lightprof.profile.spec import ArtifactSpec, ImageSpec
 from lightprof.tui.panes.sizes_draw import SizesHeads, SizesTables
 from lightprof.tui.panes.sizes_text import TALL, WASTED_HEADING, _subject_rows, budgets_table
 from lightprof.tui.verdicts import worst_verdict
-from lightprof.tui.widgets.lazy import PaneMounted
+from lightprof.tui.widgets.lazy import LeavePane, PaneMounted, SubjectChosen
 from lightprof.tui.widgets.progress import ProgressLine
 
 
@@ -248,10 +246,8 @@ class SizesPane(SizesHeads, SizesTables, Vertical):
         if self.view == "layers":
             self._open_layer(event.cursor_row)
         elif self.view == "overview" and event.row_key.value is not None:
-            select = getattr(self.app, "select_subject", None)
-            if select is not None:
-                select(event.row_key.value)  # the app's list follows, and this pane with it
-                self.call_after_refresh(self.focus_detail)
+            self.post_message(SubjectChosen(event.row_key.value))  # the app follows, this pane with it
+            self.call_after_refresh(self.focus_detail)
 
     def action_open_layer(self) -> None:
         table = self.query_one("#sizes-table", DataTable)
@@ -279,8 +275,7 @@ class SizesPane(SizesHeads, SizesTables, Vertical):
             if layer is not None and layer < table.row_count:
                 table.move_cursor(row=layer)
             return
-        with contextlib.suppress(NoMatches):  # the app's subject list
-            self.app.query_one("#subjects").focus()
+        self.post_message(LeavePane())
 
     def action_toggle_wasted(self) -> None:
         if self._image() is None or self.has_class("tall"):

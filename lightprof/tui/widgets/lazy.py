@@ -35,3 +35,15 @@ class Lazy(_TextualLazy):
 class PaneMounted(Message):
     """A pane mounted (the app mounts hidden panes lazily, after the first paint): the app draws
     it then, in case its tab was chosen before it was there."""
+
+
+class SubjectChosen(Message):
+    """A pane chose a subject (enter on a row of the sizes overview): the app selects it."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.name = name
+
+
+class LeavePane(Message):
+    """Escape at a pane's top level: the app gives the keyboard back to the subject list."""
