@@ -78,6 +78,9 @@ class MemoryPane(Vertical):
             rows_shown = max(2, chart.size.height)
             ticks = [""] * rows_shown
             ticks[0], ticks[-1] = format_size(hi), format_size(lo)
+            limit_row = chart.limit_row(rows_shown)
+            if limit_row is not None and 1 < limit_row < rows_shown:
+                ticks[rows_shown - limit_row] = f"─{format_size(chart.limit)}"
             axis = "\n".join(f"{t:>9}" for t in ticks)
             span = (f"{' ' * 10}latest run, {live.timeline[-1][0] - live.timeline[0][0]:.2f} s"
                     + (f" · ─ budget {format_size(chart.limit)}" if chart.limit else ""))
