@@ -125,6 +125,12 @@ class BarChart(_CachedLines):
             self._data = values
             self._changed()
 
+    def set_limit(self, limit: float | None) -> None:
+        """Draw `limit` (a budget) as a line across the bars; None draws none."""
+        if limit != self.limit:
+            self.limit = limit
+            self._changed()
+
     def limit_row(self, height: int) -> int | None:
         """The row (1 at the bottom) the limit is drawn on, if it is within the chart."""
         lo, hi = self.scale
@@ -155,3 +161,28 @@ class BarChart(_CachedLines):
                 chars = "─" * len(chars)
             lines.append((chars, self._style))
         return lines
+
+
+class ChartAxis(_CachedLines):
+    """The value axis beside a BarChart of the same height: top and bottom values and the limit,
+    each on its row, drawn at the chart's own size (so a resize can never leave them stale)."""
+
+    def __init__(self, chart: BarChart, formatter: Callable[[float], str], *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._chart = chart
+        self._formatter = formatter
+
+    def changed(self) -> None:
+        self._changed()
+
+    def draw(self, width: int, height: int) -> list[tuple[str, str]]:
+        if not self._chart.data or height < 2:
+            return []
+        lo, hi = self._chart.scale
+        ticks = [""] * height
+        ticks[0], ticks[-1] = self._formatter(hi), self._formatter(lo)
+        limit = self._chart.limit
+        row = self._chart.limit_row(height)
+        if limit is not None and row is not None and 1 < row < height:
+            ticks[height - row] = f"─{self._formatter(limit)}"
+        return [(f"{tick:>{width - 1}} ", "") for tick in ticks]
