@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from lightprof.model.result import Result
 from lightprof.model.verdict import BudgetRow
 from lightprof.report.format import (
@@ -13,13 +11,10 @@ from lightprof.report.format import (
     format_value,
     limit_text,
     measured_text,
+    unmeasured_subjects,
     warnings,
 )
 from lightprof.units import format_duration, format_size
-
-if TYPE_CHECKING:
-    from lightprof.model.kernels import KernelResult
-    from lightprof.model.sizes import ArtifactResult, ImageResult
 
 _ICON = {"pass": "✅", "fail": "❌", "regression": "❌", "inconclusive": "❔", "unmeasured": "⚠️"}
 
@@ -77,26 +72,29 @@ def render_markdown(result: Result) -> str:
         out.append("|---|---|---|---|---|---|---|---|---|")
         for t in result.targets:
             s, m = t.cold_start_s, t.memory
+            ready = _cell(t.ready) + (", cache cold" if t.cache == "cold" else "")
             if t.error:
                 out.append(
-                    f"| {_cell(t.name)} | {_cell(t.ready)} | could not be measured: {_cell(t.error)} | | | | | | |"
+                    f"| {_cell(t.name)} | {ready} | could not be measured: {_cell(t.error)} | | | | | | |"
                 )
                 continue
             out.append(
-                f"| {_cell(t.name)} | {_cell(t.ready)} | {s.n if s else 0} | {format_duration(s.p50 if s else None)} | "
+                f"| {_cell(t.name)} | {ready} | {s.n if s else 0} | {format_duration(s.p50 if s else None)} | "
                 f"{format_duration(s.p95 if s else None)} | {format_duration(s.p99 if s else None)} | "
                 f"{format_duration(s.stdev if s else None)} | "
                 f"{format_size(m.steady_rss_bytes if m else None)} | {format_size(m.peak_rss_bytes if m else None)} |"
             )
         out.append("")
+    if any(t.attribution is not None for t in result.targets):
+        from lightprof.report.attribution import markdown_lines
+
+        out.extend(markdown_lines(result))
     if any(t.paths or t.telemetry for t in result.targets):
         from lightprof.report.paths import markdown_tables
 
         out.extend(markdown_tables(result.targets, _cell))
-    subjects: list[ArtifactResult | ImageResult | KernelResult] = [*result.artifacts, *result.images, *result.kernels]
-    for subject in subjects:
-        if getattr(subject, "error", None):
-            out.append(f"- ⚠️ {subject.name}: could not be measured: {subject.error}")
+    for subject in unmeasured_subjects(result):
+        out.append(f"- ⚠️ {subject.name}: could not be measured: {subject.error}")
     for target in result.targets:
         if (compared := comparison_text(target)) is not None:
             out.append(f"- {_cell(compared)}")

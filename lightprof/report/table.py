@@ -13,13 +13,12 @@ from lightprof.report.format import (
     format_value,
     limit_text,
     measured_text,
+    unmeasured_subjects,
     warnings,
 )
 from lightprof.units import format_duration, format_size
 
 if TYPE_CHECKING:
-    from lightprof.model.kernels import KernelResult
-    from lightprof.model.sizes import ArtifactResult, ImageResult
     from lightprof.model.target import TargetResult
 
 _COLOURS = {"pass": "32", "fail": "31", "regression": "31", "inconclusive": "33", "unmeasured": "33"}
@@ -56,7 +55,7 @@ def render_table(result: Result, *, colour: bool = False, unicode: bool = True) 
             lines.extend(f"    {line}" for line in _paths_lines(target))
             continue
         s = target.cold_start_s
-        parts = [f"  {target.name} ({target.ready})"]
+        parts = [f"  {target.name} ({target.ready}{', cache cold' if target.cache == 'cold' else ''})"]
         if s is not None:
             extra = f" (+{target.extra_runs} near a threshold)" if target.extra_runs else ""
             parts.append(
@@ -78,11 +77,13 @@ def render_table(result: Result, *, colour: bool = False, unicode: bool = True) 
         lines.append(" · ".join(parts))
         if (compared := comparison_text(target)) is not None:
             lines.append(f"    {compared}")
+        if target.attribution is not None:
+            from lightprof.report.attribution import table_lines
+
+            lines.extend(table_lines(target.attribution))
         lines.extend(f"    {line}" for line in _paths_lines(target))
-    subjects: list[ArtifactResult | ImageResult | KernelResult] = [*result.artifacts, *result.images, *result.kernels]
-    for subject in subjects:
-        if getattr(subject, "error", None):
-            lines.append(f"  {subject.name}: could not be measured: {subject.error}")
+    for subject in unmeasured_subjects(result):
+        lines.append(f"  {subject.name}: could not be measured: {subject.error}")
     for note in result.notes:
         lines.append(f"  note: {note}")
     if result.budgets:
