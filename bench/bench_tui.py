@@ -6,7 +6,7 @@
    ~15 ms, so results and progress stream as fast as the engine produces them), keys pressed with
    `tmux send-keys`, each timed until its effect is on the screen (tab switches and runs +5).
 
-Targets: first paint under 1 s, longest key response under 100 ms.
+Targets: first paint ≤ 400 ms (median), key response while runs stream ≤ 60 ms (p95).
 Run: `.venv/bin/python bench/bench_tui.py [--repeat 5] [--keys 30]`.
 """
 
@@ -53,7 +53,8 @@ class Tmux:
 
 
 def launch_command(cwd: Path, lightprof_args: str) -> str:
-    return (f"cd {shlex.quote(str(cwd))} && PYTHONPATH={shlex.quote(str(REPO))} "
+    # COLUMNS/LINES (set by some runners) would override the terminal's own size.
+    return (f"cd {shlex.quote(str(cwd))} && unset COLUMNS LINES && PYTHONPATH={shlex.quote(str(REPO))} "
             f"exec {shlex.quote(sys.executable)} -m lightprof {lightprof_args}")
 
 
@@ -104,7 +105,7 @@ def key_response(presses: int, cwd: Path, stream: bool) -> tuple[dict[str, list[
                 runs += 5
                 key, expect = "+", f"runs {runs} "
             else:
-                key, expect = ("2", "resident memory") if i % 3 == 1 else ("1", "distribution")
+                key, expect = ("2", "resident memory") if i % 3 == 1 else ("1", "ready exit")
             start = time.monotonic()
             tmux("send-keys", "-t", "ui", key)
             seen = tmux.until(lambda s, e=expect: e in s, timeout=5)
@@ -120,7 +121,7 @@ def key_response(presses: int, cwd: Path, stream: bool) -> tuple[dict[str, list[
 
 
 def _describe(label: str, by_key: dict[str, list[float]]) -> float:
-    """Print the response figures of one session, per key and overall; return the longest."""
+    """Print the response figures of one session, per key and overall; return the p95."""
     every = sorted(t for times in by_key.values() for t in times)
     names = {"+": "runs +5", "1": "tab 1", "2": "tab 2"}
     per_key = ", ".join(f"{names.get(k, k)} {statistics.median(v) * 1e3:.0f}/{max(v) * 1e3:.0f}"
@@ -128,7 +129,7 @@ def _describe(label: str, by_key: dict[str, list[float]]) -> float:
     print(f"key response {label} (n={len(every)}): median {statistics.median(every) * 1e3:.0f} ms, "
           f"p95 {every[int(0.95 * (len(every) - 1))] * 1e3:.0f} ms, max {every[-1] * 1e3:.0f} ms"
           f"   [median/max ms by key: {per_key}]")
-    return every[-1]
+    return every[int(0.95 * (len(every) - 1))]
 
 
 def _runs_done(screen: str) -> int:
@@ -149,12 +150,12 @@ def main() -> int:
         idle, _, _ = key_response(args.keys, cwd, stream=False)
         keys, before, after = key_response(args.keys, cwd, stream=True)
     print(f"first paint   (n={len(paint)}): median {statistics.median(paint) * 1e3:.0f} ms, "
-          f"min {min(paint) * 1e3:.0f} ms, max {max(paint) * 1e3:.0f} ms   (target < 1000 ms)")
+          f"min {min(paint) * 1e3:.0f} ms, max {max(paint) * 1e3:.0f} ms   (target: median ≤ 400 ms)")
     _describe("idle     ", idle)
-    longest = _describe("streaming", keys)
-    print(f"while streaming: runs done {before} → {after} during the key presses (target < 100 ms)")
+    p95 = _describe("streaming", keys)
+    print(f"while streaming: runs done {before} → {after} during the key presses (target: p95 ≤ 60 ms)")
     print("(each figure includes tmux's own send-keys and capture-pane round trip, ~2-5 ms)")
-    return 0 if max(paint) < 1.0 and longest < 0.1 else 1
+    return 0 if statistics.median(paint) <= 0.4 and p95 <= 0.06 else 1
 
 
 if __name__ == "__main__":

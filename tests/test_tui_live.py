@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import sys
 import time
 import uuid
@@ -16,8 +17,8 @@ from textual.widgets import DataTable, Input, Static
 from lightprof.model.report_file import load_report
 from lightprof.profile.load import adhoc_profile, load_profile
 from lightprof.tui.app import LightprofApp
-from lightprof.tui.coldstart_pane import ColdStartPane
-from lightprof.tui.widgets import ProgressLine
+from lightprof.tui.panes.coldstart import ColdStartPane
+from lightprof.tui.widgets.progress import ProgressLine
 from tests.tui_support import run_async, wait_until
 
 REPORT = Path(__file__).parent / "fixtures" / "report.json"
@@ -163,7 +164,10 @@ async def test_a_budget_edited_in_place_is_saved_and_baseline_accepted(
         assert [r.verdict for r in app.rows] == ["fail"]
         await pilot.press("b")
         await pilot.pause()
-        assert (tmp_path / "demo.baseline.toml").exists()
+        baseline = (tmp_path / "demo.baseline.toml").read_text()
+        assert "written by the lightprof TUI" in baseline and "--headless" not in baseline.splitlines()[0]
+        figure = re.search(r"cold_start_p95 = ([0-9.e-]+)", baseline)
+        assert figure is not None and len(figure.group(1)) <= 16  # no float noise such as 0.12375388504999997
         assert app.rows[0].baseline == pytest.approx(app.rows[0].measured)
         await pilot.press("w")
         await pilot.pause()

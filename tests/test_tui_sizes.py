@@ -12,8 +12,8 @@ from textual.widgets import DataTable, Static
 from lightprof.model.report_file import load_report
 from lightprof.profile.load import load_profile
 from lightprof.tui.app import LightprofApp
-from lightprof.tui.sizes_pane import SizesPane
-from lightprof.units import format_size
+from lightprof.tui.numbers import size as format_size
+from lightprof.tui.panes.sizes import SizesPane
 from tests.sizes_helpers import Layer, write_docker_save
 from tests.tui_support import run_async, wait_until
 
@@ -114,7 +114,8 @@ async def test_sized_subjects_are_judged_like_targets_in_the_subject_list_and_bu
         assert verdicts[("api-image", "wasted_bytes")] == "fail"
         # The bundle ships kernel.wasm and the profile has no [[kernel]]: the practice's rule fails it.
         assert verdicts[("bundle", "wasm_kernel_sample")] == "fail"
-        assert app._subject_verdicts() == {"bundle": "fail", "api-image": "fail"}
+        assert {name: app.ctl.state(name) for name in ("bundle", "api-image")} == {
+            "bundle": "fail", "api-image": "fail"}
         await pilot.press("3")
         assert app.query_one("#bud-table", DataTable).row_count == len(app.rows) >= 3
 
@@ -151,7 +152,7 @@ async def test_a_saved_report_shows_the_image_waste_and_offers_no_sizing() -> No
         await wait_until(pilot, lambda: pane.view == "overview")
         assert [line for line in table_text(app).splitlines() if line in ("bundle", "deps", "api-image")] == [
             "bundle", "deps", "api-image"]
-        assert pane.check_action("run", ()) is False
+        assert app.check_action("run", ()) is False
         await pilot.press("r")
         assert not pane.sizing
 

@@ -1,7 +1,8 @@
 """How each pane looks, from a saved report (fixed data: no clock, no machine figures on screen).
 
 The SVGs live in the top-level `snapshots/test_tui_snapshots/`; after an intended change of look,
-review the picture and run `pytest tests/test_tui_snapshots.py --snapshot-update`.
+run `pytest tests/test_tui_snapshots.py --snapshot-update` and look at every changed SVG as a picture
+(`bench/snapshots_png.sh` renders them to PNG with headless Chromium) before committing.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from lightprof.model.report_file import load_report
 from lightprof.tui.app import LightprofApp
 
 REPORT = Path(__file__).parent / "fixtures" / "report.json"
-SIZES = {"80x24": (80, 24), "200x50": (200, 50)}
+SIZES = {"60x20": (60, 20), "80x24": (80, 24), "200x50": (200, 50)}
 
 
 def report_app() -> LightprofApp:
@@ -41,8 +42,9 @@ def test_budgets_pane(snap_compare, size: str) -> None:
     assert snap_compare(report_app(), press=["3"], terminal_size=SIZES[size])
 
 
-def test_help_screen(snap_compare) -> None:
-    assert snap_compare(report_app(), press=["question_mark"], terminal_size=(80, 24))
+@pytest.mark.parametrize("size", SIZES)
+def test_help_screen(snap_compare, size: str) -> None:
+    assert snap_compare(report_app(), press=["question_mark"], terminal_size=SIZES[size])
 
 
 @pytest.mark.parametrize("size", SIZES)
@@ -57,8 +59,9 @@ def test_sizes_pane(snap_compare, size: str) -> None:
     assert snap_compare(report_app(), press=["4", "down", "down"], terminal_size=SIZES[size])
 
 
-def test_sizes_pane_python_env(snap_compare) -> None:
-    assert snap_compare(report_app(), press=["4", "down", "down", "down"], terminal_size=(80, 24))
+@pytest.mark.parametrize("size", SIZES)
+def test_sizes_pane_python_env(snap_compare, size: str) -> None:
+    assert snap_compare(report_app(), press=["4", "down", "down", "down"], terminal_size=SIZES[size])
 
 
 @pytest.mark.parametrize("size", SIZES)

@@ -200,12 +200,15 @@ def timed_runs(target: TargetResult) -> list[float]:
     return [r.ready_s for r in target.runs if not r.warmup and not r.memory_run and r.ready_s is not None]
 
 
-def write_baseline(profile: Profile, result: Result) -> Path:
-    """Write every budgeted figure and each target's sample beside the profile, atomically."""
+def write_baseline(profile: Profile, result: Result,
+                   written_by: str = "`lightprof --headless --update-baseline`") -> Path:
+    """Write every budgeted figure and each target's sample beside the profile, atomically.
+    Figures keep twelve significant digits: a measurement has no more, float noise goes."""
     figures: dict[str, dict[str, float]] = {}
     for row in result.budgets:
         if row.measured is not None and row.verdict != "unmeasured" and row.unit != "ratio":
-            figures.setdefault(row.subject, {})[row.metric] = row.measured
+            measured = row.measured if isinstance(row.measured, int) else float(f"{row.measured:.12g}")
+            figures.setdefault(row.subject, {})[row.metric] = measured
     samples: dict[str, dict[str, Any]] = {}
     for target in result.targets:
         if target.error is not None:
@@ -232,7 +235,7 @@ def write_baseline(profile: Profile, result: Result) -> Path:
     }
     path = profile.baseline_path()
     header = (
-        "# lightprof baseline: written by `lightprof --headless --update-baseline`; commit it with the profile.\n"
+        f"# lightprof baseline: written by {written_by}; commit it with the profile.\n"
         "# samples: each target's timed runs in the order they ran, and the run of its calibration command\n"
         "# beside each, so that a slower machine is not taken for a slower program.\n"
     )

@@ -62,11 +62,13 @@ def save_profile(
     budgets: Budgets,
     targets: tuple[TargetSpec, ...] | None = None,
     path: Path | None = None,
+    others: Mapping[tuple[str, str], Mapping[str, float]] | None = None,
 ) -> Path:
     """Write `budgets` into the profile's file (or a new `lightprof.toml`); return the path.
 
     `targets` are the session's target specs (defaults to the profile's); they are used only to
-    add a target the file does not have yet, such as the target of an ad-hoc session.
+    add a target the file does not have yet, such as the target of an ad-hoc session. `others`:
+    (kind, name) of an artifact, image or kernel the file has → its budget keys to set.
     """
     specs = targets if targets is not None else profile.targets
     dest = path or profile.path or (Path.cwd() / PROFILE_FILE)
@@ -76,6 +78,8 @@ def save_profile(
         table = _target_table(root, spec)
         limits = budgets.get(spec.name, {})
         _set_budget(table, limits)
+    for (kind, name), keys in (others or {}).items():
+        _set_subject_keys(root, kind, name, keys)
     atomic_write_text(dest, tomlkit.dumps(doc))
     return dest
 
@@ -146,3 +150,19 @@ def _set_budget(table: Table, limits: Mapping[str, float]) -> None:
     budget = table["budget"]
     for metric, value in limits.items():
         budget[metric] = budget_text(metric, value)
+
+
+def _set_subject_keys(root: Any, kind: str, name: str, keys: Mapping[str, float]) -> None:
+    """Set budget keys (`budget`, `wasted_max`, `efficiency_min`, `ops_per_cpu_s`...) on the
+    `[[artifact]]`, `[[image]]` or `[[kernel]]` named `name`, keeping everything else."""
+    for table in root.get(kind, []):
+        if table.get("name") != name:
+            continue
+        for key, value in keys.items():
+            if key == "efficiency_min":
+                table[key] = f"{_trim(value * 100, 3)}%"
+            elif key == "ops_per_cpu_s":
+                table[key] = int(value) if float(value).is_integer() else value
+            else:
+                table[key] = size_text(value)
+        return

@@ -94,6 +94,7 @@ def measure_profile(
     cancel: threading.Event | None = None,
     attribute: bool = False,
     attribution_dir: str | Path | None = None,
+    compressions: tuple[str, ...] = (),
 ) -> Result:
     """Measure every subject of `profile`, judge the budgets and set the exit code.
 
@@ -104,7 +105,8 @@ def measure_profile(
     `calibrate` runs a calibration command beside each timed target (for --update-baseline); a
     baseline that kept a calibrated sample gets one too. With `base` (--base REV) every target is
     run interleaved with its base revision, artifacts and images are sized in both trees, and the
-    stored baseline is not used.
+    stored baseline is not used. `compressions`: sizes to compute for each artifact besides the
+    counted one (the TUI shows them all).
     """
     from lightprof.session.targets import measure_targets
 
@@ -141,7 +143,7 @@ def measure_profile(
         from lightprof.measure.sizes.artifacts import measure_artifact
 
         for aspec in profile.artifacts:
-            artifact = measure_artifact(aspec)
+            artifact = measure_artifact(aspec, extra=compressions)
             result.artifacts.append(artifact)
             _announce(on_event, "artifact", aspec.name, artifact)
         if base_profile is not None:

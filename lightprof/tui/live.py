@@ -40,13 +40,17 @@ class LiveTarget:
     steady_rss: int | None = None
     peak_rss_at_most: int | None = None
     result: TargetResult | None = None
+    run_started: float | None = None  # monotonic time the run in flight started (live elapsed time)
+    cancelled: bool = False  # stopped by the user (x): its last run is not a failure
+    refused: str | None = None  # the session's sentence when it would not measure the target
+    note: str | None = None  # something to know before running it (a pyenv shim)
     _summary: Summary | None = None
     _summary_n: int = -1
 
     @classmethod
     def from_result(cls, target: TargetResult) -> LiveTarget:
         """A finished target from a report: everything known, nothing running."""
-        live = cls(name=target.name, command=_command_text(target.command), ready=target.ready)
+        live = cls(name=target.name, command=command_text(target.command), ready=target.ready)
         live.runs = list(target.runs)
         live.planned = live.started = len(target.runs)
         live.result = target
@@ -68,6 +72,9 @@ class LiveTarget:
         self.processes = ()
         self.current_rss = self.peak_rss = self.steady_rss = self.peak_rss_at_most = None
         self.result = None
+        self.run_started = None
+        self.cancelled = False
+        self.refused = None
         self._summary, self._summary_n = None, -1
 
     def apply(self, event: Event) -> None:
@@ -77,10 +84,12 @@ class LiveTarget:
             self.started = event.index + 1
             self.planned = event.planned
             self.current_warmup = event.warmup
+            self.run_started = time.monotonic()
             if self.clock_start is None:
-                self.clock_start = time.monotonic()
+                self.clock_start = self.run_started
         elif isinstance(event, RunFinished):
             self.runs.append(event.run)
+            self.run_started = None
             self.planned = event.planned
         elif isinstance(event, MemorySample):
             # The chart follows the latest run that produced samples, so a 20 ms run does not
@@ -95,6 +104,7 @@ class LiveTarget:
         elif isinstance(event, TargetFinished):
             self.result = event.result
             self.running = False
+            self.run_started = None
             memory = event.result.memory
             if memory is not None:
                 self.steady_rss = memory.steady_rss_bytes
@@ -109,7 +119,17 @@ class LiveTarget:
 
     @property
     def failed_runs(self) -> list[Run]:
-        return [r for r in self.runs if r.error is not None or r.ready_s is None]
+        """Runs that failed; a run stopped by the user (x) did not fail."""
+        return [r for r in self.runs if (r.error is not None or r.ready_s is None) and r.error != "cancelled"]
+
+    @property
+    def done_runs(self) -> list[Run]:
+        """Runs that ran to their end (not stopped by the user)."""
+        return [r for r in self.runs if r.error != "cancelled"]
+
+    def elapsed_s(self) -> float | None:
+        """Seconds the run in flight has taken so far (None between runs)."""
+        return None if self.run_started is None or not self.running else time.monotonic() - self.run_started
 
     @property
     def ready_times(self) -> list[float]:
@@ -121,7 +141,7 @@ class LiveTarget:
             return self.result.cold_start_s
         if len(self.runs) != self._summary_n:
             times = self.ready_times
-            failed = len([r for r in self.measured_runs if r.error is not None])
+            failed = len([r for r in self.measured_runs if r.error is not None and r.error != "cancelled"])
             self._summary = summarize(times, failed=failed) if times else None
             self._summary_n = len(self.runs)
         return self._summary
@@ -134,10 +154,10 @@ class LiveTarget:
         return max(0.0, (self.planned - len(self.runs)) * per_run)
 
 
-def _command_text(command: list[str] | tuple[str, ...] | str) -> str:
-    return command if isinstance(command, str) else " ".join(command)
-
-
 def command_text(command: list[str] | tuple[str, ...] | str) -> str:
-    """A command as one line, the way a user would type it."""
-    return _command_text(command)
+    """A command as one line, the way a user would type it in a shell (quoted where needed)."""
+    if isinstance(command, str):
+        return command
+    import shlex
+
+    return shlex.join(command)

@@ -7,38 +7,22 @@ from collections.abc import Sequence
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.coordinate import Coordinate
 from textual.widgets import DataTable, Static
 
-from lightprof.model.verdict import BudgetRow
-from lightprof.tui.widgets import VERDICT_MARK, VERDICT_STYLE, PaneMounted
-from lightprof.units import format_ratio
+from lightprof.tui.budget_rows import Row
+from lightprof.tui.numbers import figure as compact
+from lightprof.tui.numbers import ratio as format_ratio
+from lightprof.tui.verdicts import mark
+from lightprof.tui.widgets.lazy import PaneMounted
 
 COLUMNS = ("mark", "subject", "metric", "limit", "measured", "baseline", "delta", "verdict")
-NARROW_COLUMNS = COLUMNS[:-1]  # the verdict's word goes first: its coloured mark leads the row
-WIDE = 90  # pane columns from which the verdict's word fits beside the figures
-MIB = 1024 * 1024
-
-
-def compact(value: float | None, unit: str, si: bool = False) -> str:
-    """A figure in at most seven cells ("132ms", "61MiB", "141kB") so the table fits 80 columns.
-
-    Memory is counted in IEC units (MiB), shipped sizes in SI units (kB), as their budgets are.
-    """
-    if value is None:
-        return "—"
-    if unit == "s":
-        if value < 1e-3:
-            return f"{value * 1e6:.3g}µs"
-        return f"{value * 1e3:.3g}ms" if value < 1 else f"{value:.3g}s"
-    if unit == "bytes":
-        iec = (("GiB", 1024**3), ("MiB", MIB), ("KiB", 1024))
-        for name, factor in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)) if si else iec:
-            if value >= factor:
-                return f"{value / factor:.3g}{name}"
-        return f"{int(value)}B"
-    if unit == "ratio":
-        return f"{value * 100:.3g}%"
-    return f"{value:.3g}"
+# Narrower panes drop the baseline and delta first, then the verdict's word (its coloured mark
+# leads the row); below that the metric's name is shortened. A figure is never cut.
+MIDDLE_COLUMNS = ("mark", "subject", "metric", "limit", "measured", "verdict")
+NARROW_COLUMNS = ("mark", "subject", "metric", "limit", "measured")
+WIDE, MIDDLE = 96, 74  # pane columns from which each set fits
+NARROW_METRIC = 14  # cells left for a metric's name in the narrowest set
 
 
 def row_key(subject: str, metric: str) -> str:
@@ -62,7 +46,7 @@ class BudgetsPane(Vertical):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self._rows: Sequence[BudgetRow] = ()
+        self._rows: Sequence[Row] = ()
         self._columns: tuple[str, ...] = ()
 
     def on_mount(self) -> None:
@@ -71,7 +55,7 @@ class BudgetsPane(Vertical):
     def on_resize(self) -> None:
         self._fill()
 
-    def show(self, rows: Sequence[BudgetRow], headroom: float, status: str, editable: bool) -> None:
+    def show(self, rows: Sequence[Row], headroom: float, status: str, editable: bool) -> None:
         head = Text()
         if editable:
             head.append(f"headroom {headroom * 100:.0f}%", style="bold")
@@ -86,7 +70,8 @@ class BudgetsPane(Vertical):
     def _fill(self) -> None:
         rows = self._rows
         table = self.query_one("#bud-table", DataTable)
-        columns = COLUMNS if self.size.width >= WIDE else NARROW_COLUMNS
+        width = self.size.width
+        columns = COLUMNS if width >= WIDE else MIDDLE_COLUMNS if width >= MIDDLE else NARROW_COLUMNS
         keys = [row_key(r.subject, r.metric) for r in rows]
         if columns != self._columns or keys != [k.value for k in table.rows]:
             # The columns or the set of budgets changed (rare); rebuild once, keeping the cursor.
@@ -97,36 +82,50 @@ class BudgetsPane(Vertical):
                 for column in columns:
                     table.add_column("" if column == "mark" else column, key=column)
             for key, row in zip(keys, rows, strict=True):
-                table.add_row(*self._cells(row)[: len(columns)], key=key)
+                table.add_row(*self._pick(columns, self._cells(row)), key=key)
             if rows:
                 table.move_cursor(row=min(cursor, len(rows) - 1))
             return
         for key, row in zip(keys, rows, strict=True):
-            for column, cell in zip(columns, self._cells(row), strict=False):
+            for column, cell in zip(columns, self._pick(columns, self._cells(row)), strict=True):
                 if table.get_cell(key, column) != cell:
                     table.update_cell(key, column, cell)
 
     @staticmethod
-    def _cells(row: BudgetRow) -> tuple[str | Text, ...]:
-        style = VERDICT_STYLE.get(row.verdict, "")
+    def _pick(columns: tuple[str, ...], cells: tuple[str | Text, ...]) -> tuple[str | Text, ...]:
+        picked = [cell for name, cell in zip(COLUMNS, cells, strict=True) if name in columns]
+        if columns is NARROW_COLUMNS:
+            metric = str(picked[2])
+            picked[2] = metric if len(metric) <= NARROW_METRIC else metric[: NARROW_METRIC - 1] + "…"
+        return tuple(picked)
+
+    @staticmethod
+    def _cells(row: Row) -> tuple[str | Text, ...]:
+        symbol, style = mark(row.verdict or "idle")
         si = row.kind != "target"
+        bound = row.measured is not None and "at most" in (row.note or "")
         return (
-            Text(VERDICT_MARK.get(row.verdict, " "), style=style),
+            Text(symbol, style=style),
             row.subject,
             row.metric,
-            compact(row.limit, row.unit, si),
-            Text(compact(row.measured, row.unit, si), style=style if row.verdict == "fail" else ""),
-            compact(row.baseline, row.unit, si),
-            format_ratio(row.delta),
-            Text(row.verdict, style=style),
+            Text(compact(row.limit, row.unit, si), justify="right"),
+            Text(("≤" if bound else "") + compact(row.measured, row.unit, si), justify="right",
+                 style=style if row.verdict in ("fail", "regression") else ""),
+            Text(compact(row.baseline, row.unit, si), justify="right"),
+            Text(format_ratio(row.delta), justify="right"),
+            Text(row.verdict or "not measured", style=style),
         )
+
+    def focus_detail(self) -> None:
+        """Give the table the keyboard: ↑↓ choose the budget that e edits."""
+        self.query_one("#bud-table", DataTable).focus()
 
     def selected(self) -> tuple[str, str] | None:
         """The (subject, metric) under the cursor, if any."""
         table = self.query_one("#bud-table", DataTable)
         if table.row_count == 0:
             return None
-        key = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
+        key = table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0)).row_key.value
         if key is None:
             return None
         subject, metric = key.split("\t", 1)

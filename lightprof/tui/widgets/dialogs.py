@@ -11,8 +11,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
-from lightprof.profile.spec import TIME_BUDGETS, ReadySpec
-from lightprof.units import UnitError, parse_duration, parse_size
+from lightprof.profile.spec import ReadySpec
+from lightprof.units import UnitError, parse_duration, parse_ratio, parse_size
 
 HELP = """\
 [b]lightprof keys[/b]
@@ -21,9 +21,9 @@ HELP = """\
 [b]1 2 3 4 5[/]  cold start · memory · budgets · sizes · kernels
 [b]r[/]  run the selected target (sizes: size all · kernels: run the kernel)
 [b]R[/]  run every target             [b]x[/]  stop the run (reaps its processes)
-[b]+ -[/]  runs ±5 for this session   [b]o[/]  runs, warm-ups, ready mode
+[b]+ -[/]  runs ±5 for this session   [b]o[/]  runs, warm-ups, ready, timeout, hold
 [b]s[/]  suggest budgets (p95 and RSS + headroom)   [b][ ][/]  headroom −/+ 5%
-[b]e[/]  edit the selected budget     [b]b[/]  accept measurements as baseline
+[b]e[/]  edit the selected budget (↑↓ choose it)   [b]b[/]  accept measurements as baseline
 [b]w[/]  write budgets to the profile (keeps comments)
 [dim]sizes:[/] [b]enter[/]/[b]l[/] open a layer  [b]w[/] wasted paths  [b]f[/] files/distributions
 [dim]kernels:[/] [b]s S[/] next/previous payload size
@@ -51,6 +51,29 @@ class SessionSettings:
     runs: int
     warmup: int
     ready: ReadySpec
+    timeout: float = 10.0
+    hold: float = 0.0
+
+
+def _whole(label: str, text: str, least: int) -> int:
+    """A whole number typed into a field, or one sentence saying what was expected."""
+    try:
+        value = int(text.strip())
+    except ValueError:
+        raise ValueError(f"{label}: a whole number is expected, got {text.strip()!r}") from None
+    if value < least:
+        raise ValueError(f"{label}: at least {least} is expected, got {value}")
+    return value
+
+
+def _duration(label: str, text: str, least: float) -> float:
+    try:
+        value = parse_duration(text.strip())
+    except UnitError as exc:
+        raise ValueError(f"{label}: {exc}") from None
+    if value < least:
+        raise ValueError(f"{label}: must be at least {least:g} s")
+    return value
 
 
 def parse_ready(text: str) -> ReadySpec:
@@ -73,6 +96,10 @@ def parse_ready(text: str) -> ReadySpec:
             raise ValueError(f"not a regular expression: {exc}") from None
         return ReadySpec(kind="stdout", pattern=pattern)
     raise ValueError("ready is one of: exit · port 3000 · http://host:port/path · stdout REGEX")
+
+
+def _text_s(seconds: float) -> str:
+    return f"{seconds:g}s"
 
 
 def ready_text(ready: ReadySpec) -> str:
@@ -111,19 +138,26 @@ class SettingsScreen(ModalScreen[SessionSettings | None]):
             yield Input(str(self.current.warmup), id="set-warmup")
             yield Label("ready: exit · port 3000 · http://… · stdout REGEX")
             yield Input(ready_text(self.current.ready), id="set-ready")
+            yield Label("timeout per run (e.g. 10s)")
+            yield Input(_text_s(self.current.timeout), id="set-timeout")
+            yield Label("hold after ready, for steady memory (e.g. 1s; 0s with ready = exit)")
+            yield Input(_text_s(self.current.hold), id="set-hold")
             yield Static(id="set-error")
 
     def on_input_submitted(self, _event: Input.Submitted) -> None:
+        def field(name: str) -> str:
+            return self.query_one(f"#set-{name}", Input).value
+
         try:
-            runs = int(self.query_one("#set-runs", Input).value)
-            warmup = int(self.query_one("#set-warmup", Input).value)
-            if runs < 1 or warmup < 0:
-                raise ValueError("runs must be at least 1 and warm-ups at least 0")
-            ready = parse_ready(self.query_one("#set-ready", Input).value)
+            runs = _whole("runs", field("runs"), 1)
+            warmup = _whole("warm-ups", field("warmup"), 0)
+            ready = parse_ready(field("ready"))
+            timeout = _duration("timeout", field("timeout"), 0.001)
+            hold = _duration("hold", field("hold"), 0.0)
         except ValueError as exc:
             self.query_one("#set-error", Static).update(str(exc))
             return
-        self.dismiss(SessionSettings(runs=runs, warmup=warmup, ready=ready))
+        self.dismiss(SessionSettings(runs, warmup, ready, timeout, hold if ready.kind != "exit" else 0.0))
 
 
 class EditBudgetScreen(ModalScreen[float | None]):
@@ -142,16 +176,27 @@ class EditBudgetScreen(ModalScreen[float | None]):
         self.subject, self.metric, self.current = subject, metric, current
 
     def compose(self) -> ComposeResult:
-        example = "250ms" if self.metric in TIME_BUDGETS else "80MiB"
+        from lightprof.tui.budget_rows import limit_kind
+
+        example = {"duration": "250ms", "size": "80MiB", "ratio": "90%", "number": "500"}[limit_kind(self.metric)]
         with Vertical():
             yield Label(f"[b]{self.subject}[/b] {self.metric} (e.g. {example})")
             yield Input(self.current, id="edit-value")
             yield Static(id="edit-error")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        parse = parse_duration if self.metric in TIME_BUDGETS else parse_size
+        from lightprof.tui.budget_rows import limit_kind
+
+        kind = limit_kind(self.metric)
         try:
-            value = float(parse(event.value))
+            if kind == "number":
+                try:
+                    value = float(event.value)
+                except ValueError:
+                    raise UnitError(f"a number is expected, got {event.value!r}") from None
+            else:
+                parse = {"duration": parse_duration, "size": parse_size, "ratio": parse_ratio}[kind]
+                value = float(parse(event.value))
         except UnitError as exc:
             self.query_one("#edit-error", Static).update(str(exc))
             return

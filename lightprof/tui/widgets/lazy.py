@@ -8,6 +8,7 @@ into a tab pane that is already gone and the app dies with MountError (exit 1, a
 from __future__ import annotations
 
 from textual.lazy import Lazy as _TextualLazy
+from textual.message import Message
 from textual.widget import MountError, Widget
 
 
@@ -29,3 +30,20 @@ class Lazy(_TextualLazy):
             await self.remove()
 
         self.call_after_refresh(mount)
+
+
+class PaneMounted(Message):
+    """A pane mounted (the app mounts hidden panes lazily, after the first paint): the app draws
+    it then, in case its tab was chosen before it was there."""
+
+
+class SubjectChosen(Message):
+    """A pane chose a subject (enter on a row of the sizes overview): the app selects it."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.name = name
+
+
+class LeavePane(Message):
+    """Escape at a pane's top level: the app gives the keyboard back to the subject list."""

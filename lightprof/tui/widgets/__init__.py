@@ -1,0 +1,1 @@
+"""Widgets the panes share: charts, a progress line, lazy mounting, dialogs."""
