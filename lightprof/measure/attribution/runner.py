@@ -3,8 +3,9 @@
 Attribution runs are not timed against budgets (the cold-start runs are): they only need to know
 when the target became ready, so that what it wrote to stderr until then (its import times) and
 what a profiler sampled until then belong to the way to ready. stderr goes to a file, read up to
-its size at the moment of ready. A server is stopped with `stop_signal` first (SIGINT lets py-spy
-and node write their profiles), then its whole process group with SIGTERM and SIGKILL.
+its size at the moment of ready (with stdout too when a line of output is the ready sign, so that
+the file holds both in the order they were written, and is read up to the end of the ready line).
+A server is stopped with `stop_signal` first (SIGINT lets py-spy and node write their profiles), then its whole process group with SIGTERM and SIGKILL.
 """
 
 from __future__ import annotations
@@ -55,17 +56,20 @@ def start_to_ready(
     watch = OutputWatch(ready.pattern) if ready.kind == "stdout" and ready.pattern else None
     with open(stderr_path, "wb") as err:
         try:
+            # Ready by a line of output: stdout goes to the same file as stderr, so the order of
+            # the ready line and the import-time lines is the order the target wrote them in
+            # (two pipes read by lightprof would not keep it: an import just after the ready line
+            # could be read first).
             proc = subprocess.Popen(
                 argv, cwd=cwd, env=dict(env), stdin=subprocess.DEVNULL, stderr=err,
-                stdout=subprocess.PIPE if watch is not None else subprocess.DEVNULL, start_new_session=True,
+                stdout=err if watch is not None else subprocess.DEVNULL, start_new_session=True,
             )
         except OSError as exc:
             return Started("", None, f"cannot start {argv[0]}: {exc.strerror or exc}")
     started = time.monotonic()
-    if proc.stdout is not None:
-        os.set_blocking(proc.stdout.fileno(), False)
     ready_s: float | None = None
     seen_err = 0
+    size: int | None = None
     left_running = False
     try:
         while True:
@@ -77,9 +81,10 @@ def start_to_ready(
                     ready_s = elapsed
                     break
             elif watch is not None:
-                seen_err = _feed(watch, proc, stderr_path, seen_err)
+                seen_err = _feed(watch, stderr_path, seen_err)
                 if watch.matched:
                     ready_s = elapsed
+                    size = seen_err  # the output up to the end of the ready line
                     break
             elif probe is not None and probe(max(timeout - elapsed, 0.001)):
                 ready_s = elapsed
@@ -89,7 +94,8 @@ def start_to_ready(
             if elapsed >= timeout:
                 break
             time.sleep(poll_interval(elapsed) if ready.kind != "exit" else 0.002)
-        size = stderr_path.stat().st_size
+        if size is None:
+            size = stderr_path.stat().st_size
     finally:
         _stop(proc, stop_signal, grace)
     text = stderr_path.read_bytes()[:size].decode("utf-8", "replace")
@@ -110,20 +116,25 @@ def _group_alive(pgid: int) -> bool:
     return True
 
 
-def _feed(watch: OutputWatch, proc: subprocess.Popen[bytes], stderr_path: Path, seen: int) -> int:
-    """Give the ready pattern what the target printed since last time, stdout and stderr alike."""
-    assert proc.stdout is not None
-    with contextlib.suppress(BlockingIOError, OSError, ValueError):
-        while chunk := proc.stdout.read(65536):
-            watch.feed(chunk)
-    with open(stderr_path, "rb") as err:
-        err.seek(seen)
-        data = err.read()
-    # The interpreter's import-time lines are lightprof's doing, not the target's output.
-    text = b"".join(line for line in data.splitlines(keepends=True) if not line.startswith(b"import time:"))
-    if text:
-        watch.feed(text)
-    return seen + len(data)
+def _feed(watch: OutputWatch, output_path: Path, seen: int) -> int:
+    """Give the ready pattern the whole lines the target wrote since offset `seen`, one at a time,
+    stopping at the line that matches; the offset after the last line given."""
+    with open(output_path, "rb") as output:
+        output.seek(seen)
+        data = output.read()
+    for line in data.splitlines(keepends=True):
+        if not line.endswith(b"\n"):
+            # A line still being written: read again next time, unless it is already the ready one
+            # (a prompt printed without a newline).
+            if not line.startswith(b"import time:") and watch.regex.search(line.decode("utf-8", "replace")):
+                watch.matched = True
+                seen += len(line)
+            break
+        seen += len(line)
+        # The interpreter's import-time lines are lightprof's doing, not the target's output.
+        if not line.startswith(b"import time:") and watch.feed(line):
+            break
+    return seen
 
 
 def _stop(proc: subprocess.Popen[bytes], first: int, grace: float) -> None:
@@ -140,5 +151,3 @@ def _stop(proc: subprocess.Popen[bytes], first: int, grace: float) -> None:
             time.sleep(0.01)
     with contextlib.suppress(subprocess.TimeoutExpired):
         proc.wait(grace + 5)
-    if proc.stdout is not None:
-        proc.stdout.close()
