@@ -5,7 +5,8 @@ when the target became ready, so that what it wrote to stderr until then (its im
 what a profiler sampled until then belong to the way to ready. stderr goes to a file, read up to
 its size at the moment of ready (with stdout too when a line of output is the ready sign, so that
 the file holds both in the order they were written, and is read up to the end of the ready line).
-A server is stopped with `stop_signal` first (SIGINT lets py-spy and node write their profiles), then its whole process group with SIGTERM and SIGKILL.
+A server is stopped with `stop_signal` first (SIGINT lets py-spy and node write their profiles),
+then its whole process group with SIGTERM and SIGKILL.
 """
 
 from __future__ import annotations
