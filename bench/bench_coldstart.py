@@ -10,11 +10,7 @@ One more command is shown, not judged: a shell writing 4 KiB to stderr. hyperfin
 target's stderr to /dev/null; lightprof keeps its last 16 KiB (a pipe drained by a thread) to
 show when a run fails, and this line shows what that costs a run that writes.
 
-    python bench/bench_coldstart.py [--runs 50] [--rounds 60] [--settle]
-
-`--settle` shows instead why lightprof waits `SETTLE_S` before a target's first run: a bare
-Python loop of posix_spawn + wait4 on `true`, started right after importing lightprof's engine and
-again after that wait, each against hyperfine -N in paired rounds.
+    python bench/bench_coldstart.py [--runs 50] [--rounds 60]
 """
 
 from __future__ import annotations
@@ -77,66 +73,16 @@ def lightprof_times(argv: list[str], runs: int, warmup: int) -> list[float]:
     return [r["ready_s"] for r in runs_data if not r["warmup"] and not r.get("memory_run") and r["ready_s"]]
 
 
-SETTLE_LOOP = """
-import json, os, sys, time
-sys.path.insert(0, sys.argv[1])
-import lightprof.measure.target.runner as engine
-if sys.argv[2] == "settled":
-    time.sleep(engine.SETTLE_S)
-argv, runs = sys.argv[4:], int(sys.argv[3])
-devnull = os.open(os.devnull, os.O_RDWR)
-actions = [(os.POSIX_SPAWN_DUP2, devnull, fd) for fd in (0, 1, 2)]
-env = dict(os.environ)
-times = []
-for _ in range(runs + 1):
-    started = time.perf_counter_ns()
-    pid = os.posix_spawn(argv[0], argv, env, file_actions=actions, setpgroup=0)
-    os.wait4(pid, 0)
-    times.append((time.perf_counter_ns() - started) / 1e9)
-print(json.dumps(times[1:]))
-"""
-
-
-def settle(rounds: int, runs: int) -> int:
-    """Spawn times of `true` in a fresh Python process right after importing the engine, and after
-    the engine's settle wait, each over hyperfine -N's, in pairs of rounds in random order."""
-    repo = str(Path(__file__).resolve().parent.parent)
-    argv = commands()["true"]
-
-    def loop(mode: str) -> list[float]:
-        done = subprocess.run([sys.executable, "-c", SETTLE_LOOP, repo, mode, str(runs), *argv],
-                              capture_output=True, text=True, check=True)
-        return json.loads(done.stdout)
-
-    order = random.Random(2)
-    ratios: dict[str, list[float]] = {"at once": [], "settled": []}
-    for _ in range(rounds):
-        tools = [("h", lambda: hyperfine_times(argv, runs, 1)), ("at once", lambda: loop("at once")),
-                 ("settled", lambda: loop("settled"))]
-        order.shuffle(tools)
-        got = {key: statistics.median(measure()) for key, measure in tools}
-        for key in ratios:
-            ratios[key].append(got[key] / got["h"])
-    print(f"posix_spawn + wait4 of `true` in a Python process that has just imported lightprof's engine, "
-          f"over hyperfine -N ({rounds} pairs of rounds of {runs} runs, median of ratios):")
-    for key, values in ratios.items():
-        print(f"  {key:<8} {statistics.median(values):.3f}")
-    return 0
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=50,
                         help=f"runs per round at most (fewer for slower commands: rounds of ~{ROUND_S} s)")
     parser.add_argument("--rounds", type=int, default=60)
     parser.add_argument("--warmup", type=int, default=1)
-    parser.add_argument("--settle", action="store_true", help="show why lightprof waits before a first run")
     args = parser.parse_args()
     if not shutil.which("hyperfine"):
         print("hyperfine is not installed (apt-get install hyperfine)", file=sys.stderr)
         return 2
-    if args.settle:
-        return settle(args.rounds, args.runs)
     print(f"{'command':<20} {'hyperfine -N':>12} {'lightprof':>12} {'ratio':>8}   per-round ratios: "
           "quartiles, and the pooled medians' ratio")
     worst = 0.0

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from lightprof.model.paths import PathResult
 from lightprof.model.target import ProcessInfo, Run, TargetResult
 
 
@@ -65,7 +66,15 @@ class Progress:
     total: int = 0
 
 
-Event = RunStarted | RunFinished | MemorySample | TargetFinished | SubjectFinished | Progress
+@dataclass(frozen=True)
+class PathFinished:
+    """One critical path of a target's memory run has run (measure/target/paths): its row as reported."""
+
+    target: str
+    path: PathResult
+
+
+Event = RunStarted | RunFinished | MemorySample | TargetFinished | SubjectFinished | Progress | PathFinished
 EventSink = Callable[[Event], None]
 
 

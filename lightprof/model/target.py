@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from lightprof.model.paths import Counter, EventStats, PathResult, Telemetry
+
 
 @dataclass
 class Run:
@@ -136,3 +138,8 @@ class TargetResult:
     extra_runs: int = 0
     comparison: Comparison | None = None
     calibration: Calibration | None = None
+    # Critical paths and the target's own telemetry (lightprof.model.paths), from its memory run.
+    paths: list[PathResult] = field(default_factory=list)
+    events: list[EventStats] = field(default_factory=list)
+    counters: dict[str, Counter] = field(default_factory=dict)
+    telemetry: Telemetry | None = None

@@ -42,17 +42,21 @@ class LineIndex:
     def __init__(self, text: str) -> None:
         self.lines: dict[tuple[Any, ...], int] = {}
         counters: dict[tuple[str, ...], int] = {}
+        arrays: dict[tuple[Any, ...], int] = {}
         current: tuple[Any, ...] = ()
         for number, line in enumerate(text.splitlines(), start=1):
             if match := _ARRAY_HEADER.match(line):
                 names = tuple(_split_dotted(match.group(1)))[: self.MAX_HEADER_PARTS]
                 counters[names] = counters.get(names, -1) + 1
-                current = self._resolve(names, counters) + (counters[names],)
+                # Counted per enclosing table: the first [[target.path]] of every target is 0.
+                parent = self._resolve(names, counters, arrays)
+                arrays[parent] = arrays.get(parent, -1) + 1
+                current = parent + (arrays[parent],)
                 self.lines.setdefault(current, number)
                 continue
             if match := _TABLE_HEADER.match(line):
                 names = tuple(_split_dotted(match.group(1)))[: self.MAX_HEADER_PARTS]
-                current = self._resolve(names, counters)
+                current = self._resolve(names, counters, arrays)
                 self.lines.setdefault(current, number)
                 continue
             if match := _KEY.match(line):
@@ -64,13 +68,14 @@ class LineIndex:
                         self.lines.setdefault(key_path + (inner.group(1).strip("\"'"),), number)
 
     @staticmethod
-    def _resolve(names: tuple[str, ...], counters: dict[tuple[str, ...], int]) -> tuple[Any, ...]:
+    def _resolve(names: tuple[str, ...], counters: dict[tuple[str, ...], int],
+                 arrays: dict[tuple[Any, ...], int]) -> tuple[Any, ...]:
         resolved: list[Any] = []
         for i, name in enumerate(names):
             resolved.append(name)
             prefix = names[: i + 1]
             if prefix in counters and i < len(names) - 1:
-                resolved.append(counters[prefix])
+                resolved.append(arrays.get(tuple(resolved), counters[prefix]))
         return tuple(resolved)
 
     def line_of(self, path: tuple[Any, ...]) -> int | None:

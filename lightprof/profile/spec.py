@@ -25,6 +25,8 @@ RATIO_BUDGETS = ("max_slowdown",)
 MAX_SLOWDOWN = 1000.0
 TARGET_BUDGETS = TIME_BUDGETS + SIZE_BUDGETS + RATIO_BUDGETS
 INCONCLUSIVE_POLICIES = ("warn", "fail")
+# [[target.path]] budgets; a path's rows are "METRIC@PATH" (profile.paths parses them).
+PATH_BUDGETS = ("latency_p50", "latency_p95", "latency_p99", "first_latency", "ops_per_cpu_s")
 
 
 def budget_unit(metric: str) -> str:
@@ -61,6 +63,40 @@ class ReadySpec:
 
 
 @dataclass(frozen=True)
+class BodySpec:
+    """What a request carries: `size` random bytes, the bytes of `file`, or `text` (UTF-8)."""
+
+    kind: str  # "size", "file" or "text"
+    size: int = 0
+    file: Path | None = None
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class PathSpec:
+    """One critical path: `requests` requests of `method url` after ready, `concurrency` at a time."""
+
+    name: str
+    url: str  # as written: "/sum" (on the ready origin) or a full loopback http:// URL
+    method: str = "GET"
+    body: BodySpec | None = None
+    content_type: str | None = None
+    requests: int = 100
+    warmup: int = 0
+    concurrency: int = 1
+    timeout: float = 10.0  # per request
+    max_time: float = 60.0  # for the whole path: a slow server cannot hold the run for ever
+    budget: Mapping[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TelemetrySpec:
+    events: bool = False
+    metrics: str | None = None  # "/metrics" on the ready origin, or a full loopback URL
+    justification: str = ""  # keeps Wasm op events slower than another impl's
+
+
+@dataclass(frozen=True)
 class TargetSpec:
     """A command to cold-start again and again, with its memory watched."""
 
@@ -84,6 +120,9 @@ class TargetSpec:
     max_time: float = 60.0
     inconclusive: str = "warn"
     against: str | None = None  # another target of the profile, run interleaved with this one
+    # Critical paths requested after ready, and the target's own telemetry (lightprof.profile.paths).
+    paths: tuple[PathSpec, ...] = ()
+    telemetry: TelemetrySpec | None = None
 
     @property
     def argv(self) -> list[str]:

@@ -29,9 +29,9 @@ from lightprof.units import parse_duration, parse_ratio, parse_size
 
 _TARGET_KEYS = (
     "name", "command", "cwd", "env", "ready", "hold", "runs", "warmup", "max_runs", "max_time", "timeout",
-    "grace", "sample_hz", "tolerance", "inconclusive", "against", "budget",
+    "grace", "sample_hz", "tolerance", "inconclusive", "against", "budget", "path", "telemetry",
 )
-_DEFAULT_KEYS = tuple(k for k in _TARGET_KEYS if k not in ("name", "command", "against"))
+_DEFAULT_KEYS = tuple(k for k in _TARGET_KEYS if k not in ("name", "command", "against", "path", "telemetry"))
 _ARTIFACT_KEYS = ("name", "path", "python_env", "compression", "budget", "top", "tolerance")
 _IMAGE_KEYS = (
     "name", "path", "image", "budget", "budget_compressed", "wasted_max", "efficiency_min", "top",
@@ -156,6 +156,19 @@ def _check_against(v: Validator, targets: list[TargetSpec]) -> None:
                                f"compared against '{other.against}'; compare each target with a plain one")
 
 
+def _parse_paths_and_telemetry(v: Validator, raw: Mapping[str, Any], path: tuple[Any, ...], tname: str,
+                               settings: dict[str, Any]) -> dict[tuple[str, str], int]:
+    from lightprof.profile import paths
+
+    ready = settings.get("ready", ReadySpec())
+    if "path" in raw:
+        settings["paths"] = paths.parse_paths(v, raw["path"], path + ("path",), tname, ready,
+                                              settings.get("timeout", 10.0))
+    if "telemetry" in raw:
+        settings["telemetry"] = paths.parse_telemetry(v, raw["telemetry"], path + ("telemetry",), tname, ready)
+    return paths.budget_lines(v, raw.get("path"), path + ("path",), tname, settings.get("paths", ()))
+
+
 def _parse_build(v: Validator, raw: Any) -> BuildSpec:
     table = v.table(raw, ("build",))
     v.check_keys(table, _BUILD_KEYS, ("build",))
@@ -255,6 +268,8 @@ def validate_profile(data: Mapping[str, Any], v: Validator, *, name_hint: str) -
             line = v.index.line_of(v.prefix + path + ("budget", metric))
             if line:
                 lines[(tname, metric)] = line
+        if "path" in raw or "telemetry" in raw:
+            lines.update(_parse_paths_and_telemetry(v, raw, path, tname, settings))
         targets.append(TargetSpec(name=tname, command=command, **settings))
     _check_against(v, targets)
 

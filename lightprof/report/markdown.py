@@ -89,6 +89,10 @@ def render_markdown(result: Result) -> str:
                 f"{format_size(m.steady_rss_bytes if m else None)} | {format_size(m.peak_rss_bytes if m else None)} |"
             )
         out.append("")
+    if any(t.paths or t.telemetry for t in result.targets):
+        from lightprof.report.paths import markdown_tables
+
+        out.extend(markdown_tables(result.targets, _cell))
     subjects: list[ArtifactResult | ImageResult | KernelResult] = [*result.artifacts, *result.images, *result.kernels]
     for subject in subjects:
         if getattr(subject, "error", None):

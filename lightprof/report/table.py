@@ -20,6 +20,7 @@ from lightprof.units import format_duration, format_size
 if TYPE_CHECKING:
     from lightprof.model.kernels import KernelResult
     from lightprof.model.sizes import ArtifactResult, ImageResult
+    from lightprof.model.target import TargetResult
 
 _COLOURS = {"pass": "32", "fail": "31", "regression": "31", "inconclusive": "33", "unmeasured": "33"}
 
@@ -30,6 +31,14 @@ def _paint(text: str, verdict: str, colour: bool) -> str:
 
 def _pad(cells: list[str], widths: list[int]) -> str:
     return "  ".join(cell.ljust(width) for cell, width in zip(cells, widths, strict=True)).rstrip()
+
+
+def _paths_lines(target: TargetResult) -> list[str]:
+    if not (target.paths or target.telemetry):
+        return []
+    from lightprof.report.paths import target_lines
+
+    return target_lines(target)
 
 
 def render_table(result: Result, *, colour: bool = False, unicode: bool = True) -> str:
@@ -44,6 +53,7 @@ def render_table(result: Result, *, colour: bool = False, unicode: bool = True) 
             if target.stderr_tail:
                 tail = target.stderr_tail.splitlines()[-5:]
                 lines.extend(f"      | {line}" for line in tail)
+            lines.extend(f"    {line}" for line in _paths_lines(target))
             continue
         s = target.cold_start_s
         parts = [f"  {target.name} ({target.ready})"]
@@ -68,6 +78,7 @@ def render_table(result: Result, *, colour: bool = False, unicode: bool = True) 
         lines.append(" · ".join(parts))
         if (compared := comparison_text(target)) is not None:
             lines.append(f"    {compared}")
+        lines.extend(f"    {line}" for line in _paths_lines(target))
     subjects: list[ArtifactResult | ImageResult | KernelResult] = [*result.artifacts, *result.images, *result.kernels]
     for subject in subjects:
         if getattr(subject, "error", None):

@@ -164,6 +164,10 @@ def collect_figures(profile: Profile, result: Result) -> list[Figure]:
     for spec in profile.targets:
         if spec.name in targets:
             figures.extend(target_figures(spec, targets[spec.name]))
+            if spec.paths or spec.telemetry:
+                from lightprof.gate.paths import path_figures
+
+                figures.extend(path_figures(spec, targets[spec.name]))
     if result.artifacts:
         from lightprof.gate.sizes import artifact_figures
 
@@ -187,9 +191,11 @@ def collect_figures(profile: Profile, result: Result) -> list[Figure]:
                 figures.extend(kernel_figures(kspec, kernels[kspec.name]))
     if any(artifact.wasm_files for artifact in result.artifacts):
         # The practice's rule: Wasm that ships needs a kernel sample proving it pays its way.
-        from lightprof.gate.kernels import wasm_rule_figures
+        from lightprof.gate.kernels import kernel_samples, wasm_rule_figures
+        from lightprof.gate.paths import event_samples
 
-        figures.extend(wasm_rule_figures(profile, result.artifacts, result.kernels))
+        finders = [kernel_samples(result.kernels), event_samples(result.targets)]
+        figures.extend(wasm_rule_figures(profile, result.artifacts, result.kernels, finders))
     return figures
 
 

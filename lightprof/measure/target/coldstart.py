@@ -19,6 +19,7 @@ import select
 import threading
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from lightprof.measure.target import ports, watchdog
 from lightprof.measure.target.launched import Exit, Launched, SpawnError
@@ -30,6 +31,11 @@ from lightprof.model.target import Run
 from lightprof.profile.spec import TargetSpec
 from lightprof.units import format_duration
 
+if TYPE_CHECKING:
+    from lightprof.measure.events import EventSink
+    from lightprof.measure.target.paths.eventlines import EventLines
+    from lightprof.measure.target.paths.load import LoadOutcome
+
 CANCEL_POLL_S = 0.05
 
 
@@ -40,6 +46,9 @@ class Outcome:
     # False when nothing was started (the command could not be spawned, or its ready port was
     # taken before the spawn): such a run says why the target cannot be measured, not how it ran.
     spawned: bool = True
+    # The memory run of a target with paths or telemetry (measure/target/paths): what its load saw.
+    load: LoadOutcome | None = None
+    events: EventLines | None = None
 
 
 def _drain(launched: Launched, watch: OutputWatch | None) -> bool:
@@ -89,6 +98,7 @@ def run_once(
     sampled: bool,
     cancel: threading.Event,
     exact_peak: bool = False,
+    on_event: EventSink | None = None,
 ) -> Outcome:
     """Launch the target once, time it to ready, optionally hold it, then stop its whole tree.
 
@@ -109,8 +119,10 @@ def run_once(
     end_ns: int | None = None
     exit_info: Exit | None = None
     memory = RunMemory()
+    load: LoadOutcome | None = None
 
     spawner.prepare()
+    lines = _listen_for_events(spec, spawner) if exact_peak else None
     wall_start = time.time()
     if blocking:
         spawner.supervisor.arm(time.perf_counter_ns() + int(spec.timeout * 1e9), spec.grace, cancel)
@@ -186,20 +198,23 @@ def run_once(
             if ready_ns is not None and hold:
                 if sampled:
                     sampler.sample_now()
-                hold_end = ready_ns + int(spec.hold * 1e9)
-                while (left := (hold_end - time.perf_counter_ns()) / 1e9) > 0:
-                    if launched.wait_exit(0):
-                        exit_info = launched.reap()
-                        end_ns = time.perf_counter_ns()
-                        error = f"{exit_info.describe()} while held after ready"
-                        break
-                    if cancel.is_set():
-                        error = "cancelled"
-                        break
-                    _drain(launched, watch)
-                    _wait(launched, min(left, CANCEL_POLL_S))
+                error, exit_info, end_ns = _hold(launched, watch, ready_ns + int(spec.hold * 1e9), cancel)
                 if sampled:
                     sampler.sample_now()
+                if error is None and sampled and (spec.paths or spec.telemetry):
+                    # The critical paths and telemetry (measure/target/paths), then the loaded hold.
+                    from lightprof.measure.target.paths.load import run_load
+
+                    load = run_load(spec, launched, sampler, t0, cancel, on_event)
+                    if lines is not None:
+                        lines.settle(spawner.supervisor.tail)
+                    error = load.error or ("cancelled" if cancel.is_set() else None)
+                    if launched.exit is not None:
+                        exit_info, end_ns = launched.exit, launched.ended_ns or time.perf_counter_ns()
+                    elif error is None:
+                        error, exit_info, end_ns = _hold(
+                            launched, watch, time.perf_counter_ns() + int(spec.hold * 1e9), cancel)
+                        sampler.sample_now()
     finally:
         if gc_was_enabled:
             gc.enable()
@@ -213,6 +228,11 @@ def run_once(
         else:
             # The target ended by itself: kill whatever it left running (daemons, setsid escapees).
             stop_tree(launched, 0.0, memory.seen, since=wall_start)
+        if lines is not None:
+            spawner.supervisor.tail()  # what the target wrote before it ended is still in the pipe
+            spawner.supervisor.lines = None
+            spawner.route_stdout(False)
+            lines.close()
 
     assert end_ns is not None
     # A forked target's wait4 is its own peak (and its waited-for children's, each alone);
@@ -237,7 +257,34 @@ def run_once(
         memory_run=sampled,
         index=index,
     )
-    return Outcome(run, memory)
+    return Outcome(run, memory, load=load, events=lines)
+
+
+def _listen_for_events(spec: TargetSpec, spawner: Spawner) -> EventLines | None:
+    """With `[target.telemetry] events = true`: this run's stdout joins stderr in the supervisor's
+    pipe, whose drain hands every chunk to the event lines."""
+    if spec.telemetry is None or not spec.telemetry.events:
+        return None
+    from lightprof.measure.target.paths.eventlines import EventLines
+
+    lines = EventLines()
+    spawner.route_stdout(True)
+    spawner.supervisor.lines = lines.feed
+    return lines
+
+
+def _hold(launched: Launched, watch: OutputWatch | None, until_ns: int,
+          cancel: threading.Event) -> tuple[str | None, Exit | None, int | None]:
+    """Keep the ready target running until `until_ns`: (why it stopped early, its exit, end)."""
+    while (left := (until_ns - time.perf_counter_ns()) / 1e9) > 0:
+        if launched.wait_exit(0):
+            exit_info = launched.reap()
+            return f"{exit_info.describe()} while held after ready", exit_info, time.perf_counter_ns()
+        if cancel.is_set():
+            return "cancelled", None, None
+        _drain(launched, watch)
+        _wait(launched, min(left, CANCEL_POLL_S))
+    return None, None, None
 
 
 def _check_answer(

@@ -208,3 +208,5 @@ def _memory_run(side: Side, result: TargetResult, on_event: EventSink, cancel: t
     for i, run in enumerate(r for r in measured.runs if r.memory_run):
         result.runs.append(dataclasses.replace(run, index=offset + i))
     result.memory = measured.memory
+    result.paths, result.events, result.counters = measured.paths, measured.events, measured.counters
+    result.telemetry = measured.telemetry

@@ -82,6 +82,11 @@ class TreeSampler:
         if root is not None:
             self._sample(root, t0_ns, run)
 
+    def current(self) -> RunMemory:
+        """What the sampler has seen of the current tree so far (its samples grow as it runs)."""
+        with self._cond:
+            return self._current
+
     def end(self) -> RunMemory:
         """Stop sampling the current tree and return what was seen."""
         with self._cond:

@@ -76,6 +76,7 @@ class Spawner:
         self.capture_output = capture_output
         self._devnull = os.open(os.devnull, os.O_RDWR)
         self.supervisor = RunSupervisor()
+        self._stdout_fd = self._devnull
         self._use_popen = os.path.realpath(cwd) != os.path.realpath(os.getcwd())
         self._actions = [
             (os.POSIX_SPAWN_DUP2, self._devnull, 0),
@@ -84,6 +85,12 @@ class Spawner:
         ]
         self._subreaper = become_subreaper()  # last: close() gives it back
         self.forkable = self._subreaper and os.path.isfile("/proc/self/stat") and os.access("/bin/sh", os.X_OK)
+
+    def route_stdout(self, to_supervisor: bool) -> None:
+        """Send the next runs' stdout into the supervisor's pipe (their event lines are read
+        there, beside stderr) or back to /dev/null."""
+        self._stdout_fd = self.supervisor.write_fd if to_supervisor else self._devnull
+        self._actions[1] = (os.POSIX_SPAWN_DUP2, self._stdout_fd, 1)
 
     def prepare(self) -> None:
         """Reset per-run state; called before the timed window opens."""
@@ -107,7 +114,7 @@ class Spawner:
         read_fd, write_fd, actions = self.output()
         try:
             if self._use_popen:
-                out_fd = self._devnull if write_fd is None else write_fd
+                out_fd = self._stdout_fd if write_fd is None else write_fd
                 err_fd = self.supervisor.write_fd if write_fd is None else write_fd
                 popen = subprocess.Popen(
                     self.argv, cwd=self.cwd, env=self.env, stdin=self._devnull, stdout=out_fd,

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import statistics
 import threading
-import time
 from collections.abc import Callable
 
 from lightprof.measure.events import (
@@ -36,7 +35,6 @@ from lightprof.stats import summarize
 # Asked after the planned runs: how many more runs would settle an undecided budget (0 = none).
 MoreRuns = Callable[[TargetResult], int]
 TIMELINE_POINTS = 2000
-SETTLE_S = 0.1  # quiet time before a target's first run
 
 
 def measure_target(
@@ -50,7 +48,7 @@ def measure_target(
     """Cold-start `spec` warmup + runs times (up to max_runs), watch its memory, return the result."""
     cancel = cancel or threading.Event()
     result = TargetResult(name=spec.name, command=_command(spec), ready=spec.ready.describe())
-    holds = spec.ready.kind != "exit" and spec.hold > 0
+    holds = spec.ready.kind != "exit" and (spec.hold > 0 or bool(spec.paths or spec.telemetry))
     planned = spec.warmup + spec.runs + 1
     state = {"index": 0}
 
@@ -69,10 +67,6 @@ def measure_target(
         return result
     sampler = TreeSampler(spec.sample_hz, on_sample=forward)
     outcomes: list[Outcome] = []
-    # The memory lightprof has just touched (its imports, the watchdog's start, the last target's
-    # results) slows the next spawns for some tens of ms; the first runs would time that, not the
-    # target. bench/bench_coldstart.py --settle shows it against hyperfine.
-    time.sleep(SETTLE_S)
 
     def launch(warmup: bool, memory_run: bool = False) -> bool:
         state["index"] = index = len(result.runs)
@@ -80,7 +74,7 @@ def measure_target(
         on_event(RunStarted(spec.name, index, warmup, hold, planned))
         outcome = run_once(
             spec, spawner, sampler, index=index, warmup=warmup, hold=hold,
-            sampled=memory_run or sample_all_runs, cancel=cancel, exact_peak=memory_run,
+            sampled=memory_run or sample_all_runs, cancel=cancel, exact_peak=memory_run, on_event=on_event,
         )
         if not outcome.spawned:
             # Nothing ran: the sentence says why this target cannot be measured at all.
@@ -123,6 +117,12 @@ def measure_target(
             planned = len(result.runs) + 1
             launch(False, memory_run=True)
         result.memory = _memory(outcomes, sampler.interval)
+        if spec.paths or spec.telemetry:
+            from lightprof.measure.target.paths.load import apply_load
+
+            memory_run = next((o for o in outcomes if o.run.memory_run), None)
+            if memory_run is not None:
+                apply_load(result, memory_run.run, memory_run.memory, memory_run.load, memory_run.events)
     finally:
         sampler.close()
         spawner.close()

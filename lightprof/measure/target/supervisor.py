@@ -24,6 +24,7 @@ import select
 import signal
 import threading
 import time
+from collections.abc import Callable
 
 from lightprof.measure.target import watchdog
 
@@ -47,6 +48,8 @@ class RunSupervisor:
         self._pending = select.poll()
         self._pending.register(self.read_fd, select.POLLIN)
         self._tail = bytearray()
+        # Handed every chunk drained while set (the memory run's event lines: measure/target/paths).
+        self.lines: Callable[[bytes], None] | None = None
         self._lock = threading.Lock()
         self._closed = False
         self._wake = threading.Event()  # set by close(): the thread need not finish its tick
@@ -136,6 +139,8 @@ class RunSupervisor:
             if not chunk:
                 break
             moved += len(chunk)
+            if self.lines is not None:
+                self.lines(chunk)
             self._tail += chunk
             if len(self._tail) > TAIL_BYTES:
                 del self._tail[: len(self._tail) - TAIL_BYTES]
