@@ -26,24 +26,27 @@ from textual.worker import Worker, WorkerState
 
 from lightprof.model.result import Result
 from lightprof.profile.spec import Profile
+from lightprof.tui.ab_keys import ABKeys
 from lightprof.tui.actions import SessionActions
 from lightprof.tui.commands import COMMANDS, MUTATING
 from lightprof.tui.controller import Controller
 from lightprof.tui.lifecycle import Lifecycle
 from lightprof.tui.navigation import Navigation
+from lightprof.tui.panes.ab import ABPane
 from lightprof.tui.panes.budgets import BudgetsPane
 from lightprof.tui.panes.coldstart import ColdStartPane
 from lightprof.tui.panes.kernels import KernelsPane
 from lightprof.tui.panes.memory import MemoryPane
+from lightprof.tui.panes.paths import PathsPane
 from lightprof.tui.panes.sizes import SizesPane
 from lightprof.tui.verdicts import mark
 from lightprof.tui.widgets.lazy import Lazy, LeavePane, PaneMounted, SubjectChosen
 
 REFRESH_S = 0.25  # at most 4 screen updates a second while samples stream in
-TABS = ("tab-coldstart", "tab-memory", "tab-budgets", "tab-sizes", "tab-kernels")
+TABS = ("tab-coldstart", "tab-memory", "tab-budgets", "tab-sizes", "tab-kernels", "tab-paths", "tab-ab")
 
 
-class LightprofApp(Navigation, SessionActions, Lifecycle, App[int]):
+class LightprofApp(Navigation, SessionActions, ABKeys, Lifecycle, App[int]):
     """lightprof's terminal UI over a profile (measuring) or a saved report (read-only)."""
 
     TITLE = "lightprof"
@@ -76,6 +79,7 @@ class LightprofApp(Navigation, SessionActions, Lifecycle, App[int]):
         Binding("e", "edit", "edit"),
         Binding("b", "baseline", "baseline"),
         Binding("w", "write", "save"),
+        Binding("a", "pick_base", "pick base"),
         Binding("escape", "leave_pane", "back", show=False),
         Binding("enter", "enter_pane", "into the table", show=False),
         Binding("up", "subject(-1)", "subject", show=False),
@@ -86,7 +90,8 @@ class LightprofApp(Navigation, SessionActions, Lifecycle, App[int]):
         Binding("ctrl+c", "quit", "quit", show=False, priority=True),
     ]
     _TAB_ONLY = {"suggest": ("tab-budgets",), "headroom": ("tab-budgets",), "edit": ("tab-budgets",),
-                 "baseline": ("tab-budgets",), "write": ("tab-budgets",), "size": ("tab-kernels",)}
+                 "baseline": ("tab-budgets",), "write": ("tab-budgets",), "size": ("tab-kernels",),
+                 "pick_base": ("tab-ab",)}
     _NOT_ON = {"options": ("tab-budgets",), "runs": ("tab-budgets",)}
 
     def __init__(self, profile: Profile | None = None, report: Result | None = None) -> None:
@@ -129,7 +134,9 @@ class LightprofApp(Navigation, SessionActions, Lifecycle, App[int]):
                     for title, tab, pane in (("2 Memory", "tab-memory", MemoryPane(id="memory")),
                                              ("3 Budgets", "tab-budgets", BudgetsPane(id="budgets")),
                                              ("4 Sizes", "tab-sizes", SizesPane(id="sizes")),
-                                             ("5 Kernels", "tab-kernels", KernelsPane(id="kernels"))):
+                                             ("5 Kernels", "tab-kernels", KernelsPane(id="kernels")),
+                                             ("6 Paths", "tab-paths", PathsPane(id="paths")),
+                                             ("7 A/B", "tab-ab", ABPane(id="ab"))):
                         with TabPane(title, id=tab):
                             yield Lazy(pane)
         yield Footer()
@@ -199,7 +206,7 @@ class LightprofApp(Navigation, SessionActions, Lifecycle, App[int]):
     def on_tabbed_content_tab_activated(self, _event: TabbedContent.TabActivated) -> None:
         self._layout_side()
         active = self._active_tab()
-        keys_for = active if active in ("tab-budgets", "tab-kernels") else ""
+        keys_for = active if active in ("tab-budgets", "tab-kernels", "tab-ab") else ""
         if keys_for != self._keys_for:
             # The footer is rebuilt (a dozen widgets mounted) on every refresh_bindings: do it only
             # when the keys on offer change.
@@ -238,7 +245,7 @@ class LightprofApp(Navigation, SessionActions, Lifecycle, App[int]):
             pane.show(live, self._rows_of(self.selected))
         elif isinstance(pane, BudgetsPane):
             pane.show(ctl.rows, ctl.headroom, ctl.status, not self.read_only)
-        elif isinstance(pane, (SizesPane, KernelsPane)):
+        elif isinstance(pane, (SizesPane, KernelsPane, PathsPane, ABPane)):
             pane.show(ctl, self.selected)
 
     def _rows_of(self, name: str | None) -> list[Any]:
