@@ -235,6 +235,7 @@ def test_the_tui_memory_pane_shows_the_exact_peak_not_lightprofs_own_size() -> N
 
     from lightprof.profile.load import adhoc_profile
     from lightprof.tui.app import LightprofApp
+    from lightprof.tui.numbers import size as tui_size
     from tests.test_tui_live import SIZE, set_session
     from tests.tui_support import run_async, wait_until
 
@@ -254,6 +255,6 @@ def test_the_tui_memory_pane_shows_the_exact_peak_not_lightprofs_own_size() -> N
             assert peak is not None and 0.9 <= peak / reference <= 1.1, (peak, reference)
             await pilot.press("2")
             figures = app.query_one("#mem-figures", Static)
-            await wait_until(pilot, lambda: f"peak {format_size(peak)}" in str(figures.content))
+            await wait_until(pilot, lambda: f"peak {tui_size(peak)}" in str(figures.content))
 
     drive()
