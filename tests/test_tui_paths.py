@@ -67,6 +67,13 @@ def test_the_latency_histogram_shows_counts_ticks_marks_and_the_budget() -> None
     assert " " in texts[-4][len(str(top)) + 1:]
 
 
+def test_one_slow_request_among_hundreds_stays_visible() -> None:
+    bars = [text for text, _style in binned_lines([(0.001, 500), (0.002, 0), (0.004, 1)], 0.0005, 40, 6)
+            if "┤" in text]
+    assert bars[0].startswith("500┤") and bars[-1].endswith("▁" * 12)  # the last bin: (2 ms, 4 ms]
+    assert bars[-1].split("┤")[1][12:24].strip() == ""  # the empty bin draws nothing
+
+
 def test_events_of_two_impls_share_one_axis() -> None:
     def stats(p50: float) -> FieldStats:
         return FieldStats(n=50, min=p50 * 0.8, p50=p50, p95=p50 * 1.2, max=p50 * 1.5, mean=p50)

@@ -58,14 +58,14 @@ def ab_lines(ctl: Controller, name: str, width: int, height: int) -> list[Line]:
                       "yellow"))
     low, high = comparison.ratio_p50_ci
     symbol, style = mark(comparison.verdict if comparison.verdict != "pass" else "pass")
-    lines.append((fit(f"head/base p50 {times(comparison.ratio_p50)}  95% interval {times(low)}–{times(high)}"
-                      f"  {symbol} {comparison.verdict}", width), style))
+    # The verdict first: a narrow pane shortens the words after the figures, never a figure.
+    lines.append((fit(f"{symbol} {comparison.verdict} · head/base p50 {times(comparison.ratio_p50)}"
+                      f" · 95% {times(low)}–{times(high)}", width), style))
     head, base = comparison.head_runs_s, comparison.base_runs_s
-    detail = f"{comparison.n} pairs, interleaved · vs {reference(comparison)}"
     if head and base:
-        detail = (f"head p50 {format_duration(statistics.median(head))} · base p50 "
-                  f"{format_duration(statistics.median(base))} · " + detail)
-    lines.append((fit(detail, width), ""))
+        lines.append((fit(f"head p50 {format_duration(statistics.median(head))} · base p50 "
+                          f"{format_duration(statistics.median(base))}", width), ""))
+    lines.append((fit(f"{comparison.n} pairs, interleaved · vs {reference(comparison)}", width), "dim"))
     if comparison.drift is not None:
         lines.append((fit(f"drift {comparison.drift * 100:+.1f}% (the reference, second half vs first)", width),
                       "dim"))

@@ -107,7 +107,9 @@ def binned_lines(bins: Sequence[tuple[float, int]], low: float, width: int, heig
     lines: list[Line] = []
     for row in range(rows, 0, -1):
         floor = (row - 1) * 8
-        chars = [BLOCKS[max(0, min(8, round(n / top * rows * 8 - floor)))] for n in filled]
+        # A bin with any count shows at least the lowest block: one slow request stays visible.
+        chars = [BLOCKS[max(1 if n and row == 1 else 0, min(8, round(n / top * rows * 8 - floor)))]
+                 for n in filled]
         if limit_col is not None and chars[limit_col] == " ":
             chars[limit_col] = "│"
         label = str(top) if row == rows else ""

@@ -18,7 +18,7 @@ HELP = """\
 [b]lightprof keys[/b]
 
 [b]↑ ↓[/]  choose a subject           [b]enter[/]  into the pane's table (esc: back)
-[b]1 2 3 4 5 6 7[/]  cold start · memory · budgets · sizes · kernels · paths · A/B
+[b]1–7[/]  cold start · memory · budgets · sizes · kernels · paths · A/B
 [b]r[/]  run the selected target (sizes: size all · kernels: run the kernel)
 [b]R[/]  run every target             [b]x[/]  stop the run (reaps its processes)
 [b]+ -[/]  runs ±5 for this session   [b]o[/]  runs, warm-ups, ready, timeout, hold
