@@ -5,7 +5,7 @@
     lightprof -- CMD [ARG...]          TUI on an ad-hoc target
     lightprof --open REPORT.json       TUI on a saved report
     lightprof --headless [-p PROFILE] [--update-baseline | --base REV] [--json PATH|-] [--markdown PATH|-]
-                         [--junit PATH]
+                         [--junit PATH] [--attribute]
     lightprof --version
 
 `lightprof --version` is answered before argparse (and the enum, re and gettext behind it) is
@@ -54,6 +54,7 @@ examples:
   lightprof --headless --update-baseline       measure and record NAME.baseline.toml (with samples)
   lightprof --headless --base origin/main      compare with a revision: both built, runs interleaved
   lightprof --headless --json report.json --junit junit.xml --markdown summary.md
+  lightprof --headless --attribute --json report.json   imports, hot functions, lazy-load candidates
   lightprof -- node server.js                  explore a command in the TUI
 """
 
@@ -110,6 +111,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--markdown", metavar="PATH", help="write a Markdown report to PATH, or - for stdout")
     parser.add_argument("--junit", metavar="PATH", help="write JUnit XML (one testcase per budget) to PATH")
+    parser.add_argument(
+        "--attribute", action="store_true",
+        help="also attribute each Python or Node target's cold start: its imports (-X importtime, median of a "
+             "few starts), hot functions (py-spy; node --cpu-prof) and lazy-load candidates; profiles are kept "
+             "in lightprof-attribution/ beside the report",
+    )
     parser.add_argument("--open", metavar="REPORT", help="browse a saved --json report in the UI (nothing is measured)")
     parser.add_argument("--version", action="version", version=VERSION_TEXT.strip())
     return parser
@@ -288,6 +295,9 @@ def _measure(args: argparse.Namespace, profile: Profile, baseline: Baseline | No
     """The session, with --base inside a worktree that is removed whatever happens."""
     from lightprof.session import measure_profile
 
+    if args.attribute:  # its profile files go beside the JSON (else Markdown) report, else here
+        folder = next((os.path.dirname(os.path.abspath(p)) for p in (args.json, args.markdown) if p and p != "-"), ".")
+        kwargs = {**kwargs, "attribute": True, "attribution_dir": folder}
     if args.base is None:
         return measure_profile(profile, baseline=baseline, calibrate=args.update_baseline, **kwargs)
     from lightprof.session.basetree import base_worktree, run_build
@@ -303,8 +313,9 @@ def run_ui(args: argparse.Namespace, command: list[str] | None) -> int:
     from lightprof.errors import LightprofError
     from lightprof.profile.load import adhoc_profile, discover_profile
 
-    if args.update_baseline or args.base is not None or any(getattr(args, o) is not None for o in REPORT_OPTIONS):
-        raise LightprofError("--update-baseline, --base, --json, --markdown and --junit need --headless")
+    if (args.update_baseline or args.base is not None or args.attribute
+            or any(getattr(args, o) is not None for o in REPORT_OPTIONS)):
+        raise LightprofError("--update-baseline, --base, --attribute, --json, --markdown and --junit need --headless")
     if args.open is not None:
         if command is not None or args.profile is not None:
             raise LightprofError("--open shows a saved report; it cannot be combined with -p or a command")

@@ -67,6 +67,10 @@ def target_figures(spec: TargetSpec, result: TargetResult) -> list[Figure]:
             reference = _base_memory(result, "steady_rss_bytes")
             figures.append(Figure(spec.name, metric, measured, limit, "bytes", tolerance=spec.tolerance, note=note,
                                   reference=reference))
+    if "import_time" in spec.budget or spec.forbid_imports:
+        from lightprof.gate.imports import import_figures
+
+        figures.extend(import_figures(spec, result))
     return figures
 
 

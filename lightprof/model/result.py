@@ -91,7 +91,10 @@ class Result:
     def from_dict(cls, data: Any) -> Result:
         # The hints name KernelResult, which a --headless run without kernels never imports (its
         # dataclasses cost ms to create); resolving them needs it in this module's namespace.
+        from lightprof.model import target
+        from lightprof.model.attribution import Attribution
         from lightprof.model.kernels import KernelResult
 
         globals().setdefault("KernelResult", KernelResult)
+        vars(target).setdefault("Attribution", Attribution)  # TargetResult's hint, likewise
         return from_jsonable(cls, data)

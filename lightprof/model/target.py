@@ -6,6 +6,10 @@ Numbers are in base units named by suffix (`_s` seconds, `_bytes` bytes, fractio
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from lightprof.model.attribution import Attribution
 
 from lightprof.model.paths import Counter, EventStats, PathResult, Telemetry
 
@@ -138,6 +142,9 @@ class TargetResult:
     extra_runs: int = 0
     comparison: Comparison | None = None
     calibration: Calibration | None = None
+    # --attribute or an import budget: where the cold start goes (lightprof.measure.attribution).
+    attribution: Attribution | None = None
+    cache: str = "warm"  # "cold": every run started with fresh bytecode and compile caches
     # Critical paths and the target's own telemetry (lightprof.model.paths), from its memory run.
     paths: list[PathResult] = field(default_factory=list)
     events: list[EventStats] = field(default_factory=list)

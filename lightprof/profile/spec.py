@@ -23,7 +23,12 @@ RATIO_BUDGETS = ("max_slowdown",)
 # A slowdown budget compares two commands that may differ a lot (a whole headless run against a
 # bare interpreter start): it may reach 100000% (1001x), a tolerance only 1000%.
 MAX_SLOWDOWN = 1000.0
-TARGET_BUDGETS = TIME_BUDGETS + SIZE_BUDGETS + RATIO_BUDGETS
+# Python targets, from -X importtime (lightprof.measure.attribution): the target's own imports'
+# median time, and modules that must not be imported on the way to ready (a list, kept apart from
+# the numeric budgets in TargetSpec.forbid_imports).
+IMPORT_BUDGETS = ("import_time", "forbid_imports")
+TARGET_BUDGETS = TIME_BUDGETS + SIZE_BUDGETS + RATIO_BUDGETS + IMPORT_BUDGETS
+CACHE_STATES = ("warm", "cold")
 INCONCLUSIVE_POLICIES = ("warn", "fail")
 # [[target.path]] budgets; a path's rows are "METRIC@PATH" (profile.paths parses them).
 PATH_BUDGETS = ("latency_p50", "latency_p95", "latency_p99", "first_latency", "ops_per_cpu_s")
@@ -31,7 +36,11 @@ PATH_BUDGETS = ("latency_p50", "latency_p95", "latency_p99", "first_latency", "o
 
 def budget_unit(metric: str) -> str:
     """The unit of a target budget's figure: "s", "bytes" or "ratio"."""
-    return "s" if metric in TIME_BUDGETS else ("ratio" if metric in RATIO_BUDGETS else "bytes")
+    if metric in TIME_BUDGETS or metric == "import_time":
+        return "s"
+    if metric == "forbid_imports":
+        return "count"
+    return "ratio" if metric in RATIO_BUDGETS else "bytes"
 READY_KINDS = ("exit", "port", "http", "stdout")
 COMPRESSIONS = ("none", "gzip", "brotli")
 # Names end up in file names (NAME.baseline.toml), tables, JUnit XML and terminal titles.
@@ -120,6 +129,8 @@ class TargetSpec:
     max_time: float = 60.0
     inconclusive: str = "warn"
     against: str | None = None  # another target of the profile, run interleaved with this one
+    cache: str = "warm"  # "cold": fresh .pyc and Node compile-cache folders for every run
+    forbid_imports: tuple[str, ...] = ()  # budget: modules that must not be imported on the way to ready
     # Critical paths requested after ready, and the target's own telemetry (lightprof.profile.paths).
     paths: tuple[PathSpec, ...] = ()
     telemetry: TelemetrySpec | None = None

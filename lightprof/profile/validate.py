@@ -9,6 +9,7 @@ from typing import Any
 
 from lightprof.profile.fields import Validator, check_loopback, check_name, got, refuse_nul, shown, type_name
 from lightprof.profile.spec import (
+    CACHE_STATES,
     COMPRESSIONS,
     INCONCLUSIVE_POLICIES,
     MAX_NAME_LENGTH,
@@ -17,19 +18,19 @@ from lightprof.profile.spec import (
     PYTHON_TOKEN,
     RATIO_BUDGETS,
     TARGET_BUDGETS,
-    TIME_BUDGETS,
     ArtifactSpec,
     BuildSpec,
     ImageSpec,
     KernelSpec,
     ReadySpec,
     TargetSpec,
+    budget_unit,
 )
 from lightprof.units import parse_duration, parse_ratio, parse_size
 
 _TARGET_KEYS = (
     "name", "command", "cwd", "env", "ready", "hold", "runs", "warmup", "max_runs", "max_time", "timeout",
-    "grace", "sample_hz", "tolerance", "inconclusive", "against", "budget", "path", "telemetry",
+    "grace", "sample_hz", "tolerance", "inconclusive", "against", "budget", "path", "telemetry", "cache",
 )
 _DEFAULT_KEYS = tuple(k for k in _TARGET_KEYS if k not in ("name", "command", "against", "path", "telemetry"))
 _ARTIFACT_KEYS = ("name", "path", "python_env", "compression", "budget", "top", "tolerance")
@@ -123,18 +124,38 @@ def _parse_target_settings(v: Validator, table: Mapping[str, Any], path: tuple[A
                 f"'inconclusive' must be \"warn\" (exit 0, said) or \"fail\" (exit 1), got {policy!r}",
             )
         out["inconclusive"] = policy
+    if "cache" in table:
+        if table["cache"] not in CACHE_STATES:
+            raise v.fail(path + ("cache",), "'cache' must be \"warm\" (caches left as they are) or \"cold\" "
+                                           f"(fresh bytecode and compile caches every run), got {got(table['cache'])}")
+        out["cache"] = table["cache"]
     if "budget" in table:
         budget = v.table(table["budget"], path + ("budget",))
         v.check_keys(budget, TARGET_BUDGETS, path + ("budget",))
         parsed: dict[str, float] = {}
         for key, value in budget.items():
+            if key == "forbid_imports":
+                out["forbid_imports"] = _parse_module_names(v, value, path + ("budget", key))
+                continue
             if key in RATIO_BUDGETS:
                 parsed[key] = v.unit(lambda t: parse_ratio(t, maximum=MAX_SLOWDOWN), value, path + ("budget", key))
                 continue
-            parse = parse_duration if key in TIME_BUDGETS else parse_size
+            parse = parse_duration if budget_unit(key) == "s" else parse_size
             parsed[key] = v.unit(parse, value, path + ("budget", key), positive=True)
         out["budget"] = parsed
     return out
+
+
+def _parse_module_names(v: Validator, raw: Any, path: tuple[Any, ...]) -> tuple[str, ...]:
+    if not isinstance(raw, list):
+        raise v.fail(path, f"'forbid_imports' must be an array of module names such as [\"numpy\"], got {got(raw)}")
+    names = []
+    for i, item in enumerate(raw):
+        if not isinstance(item, str) or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*", item):
+            raise v.fail(path + (i,), f"'forbid_imports' entries must be module names such as \"numpy\" or "
+                                      f"\"xml.dom\", got {got(item)}")
+        names.append(item)
+    return tuple(names)
 
 
 def _check_against(v: Validator, targets: list[TargetSpec]) -> None:
@@ -264,7 +285,7 @@ def validate_profile(data: Mapping[str, Any], v: Validator, *, name_hint: str) -
                 f"target '{tname}': 'hold' needs a server ready mode (port, http or stdout); "
                 "a target that is ready when it exits cannot be held",
             )
-        for metric in settings["budget"]:
+        for metric in [*settings["budget"], *(("forbid_imports",) if settings.get("forbid_imports") else ())]:
             line = v.index.line_of(v.prefix + path + ("budget", metric))
             if line:
                 lines[(tname, metric)] = line

@@ -25,7 +25,7 @@ Budgets = Mapping[str, Mapping[str, float]]  # target name → metric → limit 
 
 def budget_text(metric: str, value: float) -> str:
     """A budget limit as the unit string a profile holds: "250ms", "1.5s", "80MiB"."""
-    if metric in TIME_BUDGETS:
+    if metric in TIME_BUDGETS or metric == "import_time":
         return duration_text(value)
     if metric in RATIO_BUDGETS:
         return f"{_trim(value * 100, 3)}%"

@@ -77,18 +77,23 @@ def render_markdown(result: Result) -> str:
         out.append("|---|---|---|---|---|---|---|---|---|")
         for t in result.targets:
             s, m = t.cold_start_s, t.memory
+            ready = _cell(t.ready) + (", cache cold" if t.cache == "cold" else "")
             if t.error:
                 out.append(
-                    f"| {_cell(t.name)} | {_cell(t.ready)} | could not be measured: {_cell(t.error)} | | | | | | |"
+                    f"| {_cell(t.name)} | {ready} | could not be measured: {_cell(t.error)} | | | | | | |"
                 )
                 continue
             out.append(
-                f"| {_cell(t.name)} | {_cell(t.ready)} | {s.n if s else 0} | {format_duration(s.p50 if s else None)} | "
+                f"| {_cell(t.name)} | {ready} | {s.n if s else 0} | {format_duration(s.p50 if s else None)} | "
                 f"{format_duration(s.p95 if s else None)} | {format_duration(s.p99 if s else None)} | "
                 f"{format_duration(s.stdev if s else None)} | "
                 f"{format_size(m.steady_rss_bytes if m else None)} | {format_size(m.peak_rss_bytes if m else None)} |"
             )
         out.append("")
+    if any(t.attribution is not None for t in result.targets):
+        from lightprof.report.attribution import markdown_lines
+
+        out.extend(markdown_lines(result))
     if any(t.paths or t.telemetry for t in result.targets):
         from lightprof.report.paths import markdown_tables
 

@@ -56,7 +56,7 @@ def render_table(result: Result, *, colour: bool = False, unicode: bool = True) 
             lines.extend(f"    {line}" for line in _paths_lines(target))
             continue
         s = target.cold_start_s
-        parts = [f"  {target.name} ({target.ready})"]
+        parts = [f"  {target.name} ({target.ready}{', cache cold' if target.cache == 'cold' else ''})"]
         if s is not None:
             extra = f" (+{target.extra_runs} near a threshold)" if target.extra_runs else ""
             parts.append(
@@ -78,6 +78,10 @@ def render_table(result: Result, *, colour: bool = False, unicode: bool = True) 
         lines.append(" · ".join(parts))
         if (compared := comparison_text(target)) is not None:
             lines.append(f"    {compared}")
+        if target.attribution is not None:
+            from lightprof.report.attribution import table_lines
+
+            lines.extend(table_lines(target.attribution))
         lines.extend(f"    {line}" for line in _paths_lines(target))
     subjects: list[ArtifactResult | ImageResult | KernelResult] = [*result.artifacts, *result.images, *result.kernels]
     for subject in subjects:

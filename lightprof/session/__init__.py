@@ -5,6 +5,6 @@ each target is measured (alone, beside a calibration, against another target or 
 `basetree` checks out and builds the --base revision.
 """
 
-from lightprof.session.orchestrate import judge, measure_profile, new_result
+from lightprof.session.orchestrate import attribute_target, judge, measure_profile, new_result
 
-__all__ = ["judge", "measure_profile", "new_result"]
+__all__ = ["attribute_target", "judge", "measure_profile", "new_result"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lightprof import __version__
@@ -21,10 +22,11 @@ from lightprof.gate.targets import target_figures
 from lightprof.measure.machine import current_machine
 from lightprof.model.result import SCHEMA_VERSION, ProfileRef, Result
 from lightprof.profile.baseline import Baseline, TargetSample, timed_runs
-from lightprof.profile.spec import RATIO_BUDGETS, TIME_BUDGETS, Profile
+from lightprof.profile.spec import RATIO_BUDGETS, TIME_BUDGETS, Profile, TargetSpec
 
 if TYPE_CHECKING:
     from lightprof.measure.events import EventSink
+    from lightprof.model.attribution import Attribution
     from lightprof.session.basetree import BaseTree
 
 
@@ -91,8 +93,14 @@ def measure_profile(
     on_event: EventSink = _ignore,
     cancel: threading.Event | None = None,
     compressions: tuple[str, ...] = (),
+    attribute: bool = False,
+    attribution_dir: str | Path | None = None,
 ) -> Result:
     """Measure every subject of `profile`, judge the budgets and set the exit code.
+
+    `attribute` (--attribute) also attributes each target's cold start (imports, hot functions),
+    keeping profile files in `attribution_dir`/lightprof-attribution; a target with an import
+    budget has its imports measured in any case.
 
     `calibrate` runs a calibration command beside each timed target (for --update-baseline); a
     baseline that kept a calibrated sample gets one too. With `base` (--base REV) every target is
@@ -120,6 +128,15 @@ def measure_profile(
             profile.targets, samples=samples, calibrate=calibrate, base=base,
             on_event=on_event, cancel=cancel,
         ))
+    caches = {spec.name: spec.cache for spec in profile.targets}
+    for measured in result.targets:
+        measured.cache = caches.get(measured.name, measured.cache)
+    if attribute or any("import_time" in s.budget or s.forbid_imports for s in profile.targets):
+        from lightprof.measure.attribution.attribute import FOLDER, attribute_results
+
+        report_dir = Path(attribution_dir or ".").absolute()
+        attribute_results(profile.targets, result.targets, sample=attribute, out_dir=report_dir / FOLDER,
+                          report_dir=report_dir, base_target=base.target if base else None, cancel=cancel)
 
     base_profile = base.profile(profile) if base is not None else None
     if profile.artifacts and not cancel.is_set():
@@ -269,3 +286,21 @@ def judge(profile: Profile, result: Result, baseline: Baseline | None) -> Result
     )
     result.exit_code = EXIT_UNMEASURED if unmeasured else verdicts.exit_code(result.budgets)
     return result
+
+
+def attribute_target(
+    spec: TargetSpec,
+    *,
+    cache: str | None = None,
+    sample: bool = True,
+    out_dir: Path | None = None,
+    cancel: threading.Event | None = None,
+) -> Attribution:
+    """One target's attribution, for the TUI's Attribution view: `cache` ("cold" or "warm")
+    overrides the target's, so that both can be run and compared; profile files go to `out_dir`."""
+    from lightprof.measure.attribution.attribute import attribute_target as attribute
+
+    if cache is not None:
+        spec = dataclasses.replace(spec, cache=cache)
+    return attribute(spec, sample=sample, out_dir=out_dir, report_dir=out_dir.parent if out_dir else None,
+                     cancel=cancel)

@@ -1,4 +1,6 @@
-"""Attribution: where a target's start-up time goes (-X importtime, py-spy, node --cpu-prof).
+"""Where a target's cold start goes: its imports (-X importtime), its hot functions (py-spy, node
+--cpu-prof), the imports that could wait (lazy-load candidates) and fresh compile caches (cache = "cold").
 
-Empty for now: issue 15 fills it. Like the rest of `measure`, it yields data and draws nothing.
+Nothing here is imported unless attribution is asked for (--attribute, an import budget, or
+cache = "cold"): the headless path pays nothing for it. `attribute.attribute_target` is the entry point.
 """

@@ -19,7 +19,7 @@ import select
 import threading
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from lightprof.measure.target import ports, watchdog
 from lightprof.measure.target.launched import Exit, Launched, SpawnError
@@ -87,7 +87,17 @@ def _not_started(error: str, *, warmup: bool, hold: bool, index: int) -> Outcome
     return Outcome(run, RunMemory(), spawned=False)
 
 
-def run_once(
+def run_once(spec: TargetSpec, spawner: Spawner, sampler: TreeSampler, **kwargs: Any) -> Outcome:
+    """One run (see `_run_once`); with cache = "cold", in fresh bytecode and compile cache folders."""
+    if spec.cache != "cold":
+        return _run_once(spec, spawner, sampler, **kwargs)
+    from lightprof.measure.attribution.cache import cold_caches
+
+    with cold_caches(spawner.env):
+        return _run_once(spec, spawner, sampler, **kwargs)
+
+
+def _run_once(
     spec: TargetSpec,
     spawner: Spawner,
     sampler: TreeSampler,
