@@ -4,7 +4,7 @@ from __future__ import annotations
 
 # Actions a saved report (--open, read-only) does not offer.
 MUTATING = {"run", "run_all", "stop", "options", "runs", "suggest", "headroom", "edit", "baseline", "write",
-            "pick_base"}
+            "pick_base", "attribute"}
 
 # (title, help, action as a Textual action string)
 COMMANDS = (
@@ -23,4 +23,7 @@ COMMANDS = (
     ("Paths pane", "Show a target's critical paths, events and counters", "tab('tab-paths')"),
     ("A/B pane", "Show a target against its base target or revision", "tab('tab-ab')"),
     ("Pick the base target", "Compare the selected target against another (A/B)", "pick_base"),
+    ("Attribution pane", "Show where a target's cold start goes: imports, hot functions", "tab('tab-attribution')"),
+    ("Attribute target", "Import tree, hot functions and lazy candidates of the selected target", "attribute"),
+    ("Attribute with the other cache", "Cold against warm bytecode and compile caches", "attribute(True)"),
 )

@@ -94,6 +94,8 @@ class Controller:
         self.running: set[str] = set()  # subjects in the part being measured
         self.progress: Progress | None = None  # the latest progress of a kernel being measured
         self.paths_seen: dict[str, list[PathResult]] = {}  # paths finished in the run in flight
+        self.attributions: dict[tuple[str, str], Any] = {}  # (target, cache) → Attribution run here
+        self.attributing: str | None = None  # the cache of the attribution in flight
         self.cancel = threading.Event()
         self.idle = threading.Event()
         self.idle.set()
