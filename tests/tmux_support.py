@@ -38,11 +38,21 @@ class Tmux:
             time.sleep(0.3)
 
     def type(self, text: str) -> None:
-        """Replace the focused field's text with `text` (typed literally)."""
-        time.sleep(0.5)  # a dialog just drawn focuses its field right after
-        self("send-keys", "-t", "ui", "C-u")
-        self("send-keys", "-t", "ui", "-l", text)
-        time.sleep(0.3)
+        """Replace the focused field's text with `text` (typed literally). A dialog just drawn
+        focuses its field a moment later (longer on a loaded machine): keys typed before that are
+        lost, so the text is typed again until it is on the screen."""
+        for _attempt in range(5):
+            time.sleep(0.5)
+            self("send-keys", "-t", "ui", "C-u")
+            self("send-keys", "-t", "ui", "-l", text)
+            deadline = time.monotonic() + 2
+            while time.monotonic() < deadline:
+                if text in self.screen():
+                    return
+                time.sleep(0.1)
+            if not text:
+                return
+        raise AssertionError(f"{text!r} never showed in the focused field:\n{self.screen()}")
 
     def screen(self) -> str:
         return self("capture-pane", "-p", "-t", "ui", check=False).stdout

@@ -12,7 +12,7 @@ from textual.widgets import DataTable, Static
 
 from lightprof.tui.live import LiveTarget
 from lightprof.tui.numbers import size as format_size
-from lightprof.tui.widgets.charts import BarChart
+from lightprof.tui.widgets.charts import BarChart, ChartAxis
 from lightprof.tui.widgets.lazy import PaneMounted
 
 COLUMNS = ("pid", "ppid", "RSS", "CPU%", "command")
@@ -35,9 +35,10 @@ class MemoryPane(Vertical):
     def compose(self) -> ComposeResult:
         yield Static(id="mem-figures")
         yield Static("resident memory of the whole tree", classes="heading")
+        chart = BarChart(id="mem-chart", from_zero=True)
         with Horizontal(id="mem-chart-row"):
-            yield Static(id="mem-axis")
-            yield BarChart(id="mem-chart", from_zero=True)
+            yield ChartAxis(chart, format_size, id="mem-axis")
+            yield chart
         yield Static(id="mem-span")
         yield Static("processes", id="mem-proc-heading", classes="heading")
         yield DataTable(id="mem-processes", cursor_type="row", zebra_stripes=False)
@@ -70,18 +71,13 @@ class MemoryPane(Vertical):
         values = [rss for _t, rss in live.timeline]
         limits = [r.limit for r in rows if r.metric in ("rss_peak", "rss_steady") and r.limit]
         chart = self.query_one("#mem-chart", BarChart)
-        chart.limit = min(limits) if limits else None
+        chart.set_limit(min(limits) if limits else None)
         chart.data = values
-        axis, span = "", ""
+        self.query_one("#mem-axis", ChartAxis).changed()
+        span = ""
         if values:
-            lo, hi = chart.scale
-            rows_shown = max(2, chart.size.height)
-            ticks = [""] * rows_shown
-            ticks[0], ticks[-1] = format_size(hi), format_size(lo)
-            axis = "\n".join(f"{t:>9}" for t in ticks)
             span = (f"{' ' * 10}latest run, {live.timeline[-1][0] - live.timeline[0][0]:.2f} s"
                     + (f" · ─ budget {format_size(chart.limit)}" if chart.limit else ""))
-        self.query_one("#mem-axis", Static).update(axis, layout=False)
         self.query_one("#mem-span", Static).update(span, layout=False)
         count = len(live.processes)
         self.query_one("#mem-proc-heading", Static).update(

@@ -6,7 +6,6 @@ panes can refresh them in place several times a second while samples stream in.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping, Sequence
 
 from rich.segment import Segment
@@ -126,6 +125,21 @@ class BarChart(_CachedLines):
             self._data = values
             self._changed()
 
+    def set_limit(self, limit: float | None) -> None:
+        """Draw `limit` (a budget) as a line across the bars; None draws none."""
+        if limit != self.limit:
+            self.limit = limit
+            self._changed()
+
+    def limit_row(self, height: int) -> int | None:
+        """The row (1 at the bottom) the limit is drawn on, if it is within the chart."""
+        lo, hi = self.scale
+        if self.limit is None or hi <= lo or not lo <= self.limit <= hi:
+            return None
+        row = min(height, max(1, round((self.limit - lo) / (hi - lo) * height)))
+        # Values above the limit keep the top row, so that what is over the budget shows.
+        return row - 1 if row == height > 1 and max(self._data) > self.limit else row
+
     def draw(self, width: int, height: int) -> list[tuple[str, str]]:
         if not self._data or width < 1 or height < 1:
             return []
@@ -138,14 +152,37 @@ class BarChart(_CachedLines):
         span = hi - lo
         # The lowest value still shows as a sliver, so a flat series is a line, not nothing.
         levels = [(1 + (v - lo) / span * (height * 8 - 1)) if span else height * 4 for v in values]
-        limit_row = None
-        if self.limit is not None and span and self.limit <= hi:
-            limit_row = min(height, max(1, math.ceil((self.limit - lo) / span * height)))
+        limit_row = self.limit_row(height)
         lines = []
         for row in range(height, 0, -1):
             floor = (row - 1) * 8
             chars = "".join(BLOCKS[max(0, min(8, round(lv - floor)))] for lv in levels)
-            if row == limit_row:
-                chars = "".join("─" if c == " " else c for c in chars)
+            if row == limit_row:  # the budget crosses the bars too: a line is seen over them
+                chars = "─" * len(chars)
             lines.append((chars, self._style))
         return lines
+
+
+class ChartAxis(_CachedLines):
+    """The value axis beside a BarChart of the same height: top and bottom values and the limit,
+    each on its row, drawn at the chart's own size (so a resize can never leave them stale)."""
+
+    def __init__(self, chart: BarChart, formatter: Callable[[float], str], *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._chart = chart
+        self._formatter = formatter
+
+    def changed(self) -> None:
+        self._changed()
+
+    def draw(self, width: int, height: int) -> list[tuple[str, str]]:
+        if not self._chart.data or height < 2:
+            return []
+        lo, hi = self._chart.scale
+        ticks = [""] * height
+        ticks[0], ticks[-1] = self._formatter(hi), self._formatter(lo)
+        limit = self._chart.limit
+        row = self._chart.limit_row(height)
+        if limit is not None and row is not None and 1 < row < height:
+            ticks[height - row] = f"─{self._formatter(limit)}"
+        return [(f"{tick:>{width - 1}} ", "") for tick in ticks]

@@ -114,7 +114,8 @@ def histogram_lines(
             for col in range(plot):
                 b = min(bins - 1, int(col / cell))
                 level = counts[b] / top * rows_each * 8
-                edge = int((b + 1) * cell) - 1 == col and cell >= 3  # a gap between wide bars
+                # A gap in the last column of each wide bar, so neighbouring bars stay apart.
+                edge = cell >= 3 and col + 1 < plot and min(bins - 1, int((col + 1) / cell)) != b
                 chars.append(" " if edge else BLOCKS[max(0, min(8, round(level - floor)))])
             if limit_col is not None and chars[limit_col] == " ":
                 chars[limit_col] = "│"
