@@ -13,7 +13,6 @@ import signal
 import stat
 import subprocess
 import sys
-import textwrap
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -24,6 +23,7 @@ import tomli_w
 import tomllib
 
 from lightprof.session.targets import calibration_commands
+from tests.headless_support import free_port, output_of, write
 
 PY = sys.executable
 TIMEOUT_S = 180
@@ -39,15 +39,6 @@ def run_lightprof(cwd: Path, *args: str, env: Mapping[str, str] | None = None,
     full_env.update(env or {})
     return subprocess.run([PY, "-m", "lightprof", "--headless", *args], cwd=cwd, env=full_env,
                           capture_output=True, text=True, timeout=timeout)
-
-
-def output_of(proc: subprocess.CompletedProcess[str]) -> str:
-    return proc.stdout + "\n" + proc.stderr
-
-
-def write(path: Path, text: str) -> Path:
-    path.write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
-    return path
 
 
 def work(n: int) -> list[str]:
@@ -274,14 +265,6 @@ sock.listen()
 while True:
     sock.accept()[0].close()
 """
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def test_a_budget_without_a_figure_is_exit_3_in_every_report_format(tmp_path: Path) -> None:

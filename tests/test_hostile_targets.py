@@ -20,7 +20,8 @@ import psutil
 
 from lightprof.measure.target.runner import measure_target
 from lightprof.profile.spec import TargetSpec
-from tests.test_e2e_headless import (
+from tests.headless_support import (
+    LISTEN,
     PY,
     free_port,
     load_report,
@@ -52,10 +53,7 @@ def serve(conn):
             time.sleep(0.5)
     except OSError:
         pass
-sock = socket.socket()
-sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-sock.bind(("127.0.0.1", port))
-sock.listen()
+""" + LISTEN + """
 while True:
     conn, _ = sock.accept()
     threading.Thread(target=serve, args=(conn,), daemon=True).start()

@@ -20,7 +20,7 @@ import pytest
 from lightprof.measure.target.coldstart import _check_answer
 from lightprof.measure.target.process import Spawner
 from lightprof.measure.target.ready import PortProbe
-from tests.test_e2e_headless import (
+from tests.headless_support import (
     HTTP_SERVER,
     free_port,
     load_report,

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import textwrap
 import time
-from collections.abc import Iterable
 from pathlib import Path
 
-import psutil
+from tests.headless_support import SERVE_FOREVER, free_port, processes_running, read_pids, still_alive
 
 PY = sys.executable
 EXIT_INTERRUPTED = 130
@@ -36,53 +34,7 @@ with open(childfile, "a") as f:
 with open(pidfile, "a") as f:
     f.write(f"{os.getpid()}\\n")
 time.sleep(0.05)
-sock = socket.socket()
-sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-sock.bind(("127.0.0.1", port))
-sock.listen()
-while True:
-    conn, _ = sock.accept()
-    conn.close()
-"""
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def read_pids(path: Path) -> list[int]:
-    return [int(word) for word in path.read_text().split()] if path.exists() else []
-
-
-def alive(pid: int) -> bool:
-    try:
-        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
-    except psutil.NoSuchProcess:
-        return False
-
-
-def still_alive(pids: Iterable[int], within: float = 5.0) -> list[int]:
-    """The pids still alive after waiting up to `within` seconds for them to go."""
-    deadline = time.monotonic() + within
-    left = [pid for pid in pids if alive(pid)]
-    while left and time.monotonic() < deadline:
-        time.sleep(0.05)
-        left = [pid for pid in left if alive(pid)]
-    return left
-
-
-def processes_running(marker: str) -> list[int]:
-    """Live processes whose command line mentions `marker`."""
-    found = []
-    for proc in psutil.process_iter(["cmdline", "status"]):
-        try:
-            if proc.info["status"] != psutil.STATUS_ZOMBIE and any(marker in a for a in proc.info["cmdline"] or ()):
-                found.append(proc.pid)
-        except psutil.Error:
-            continue
-    return found
+""" + SERVE_FOREVER
 
 
 def wait_for(path: Path, timeout: float = 30.0) -> None:

@@ -18,7 +18,8 @@ import pytest
 
 from lightprof.measure.target.memory import _ProcTree, _PsutilTree
 from lightprof.units import format_size
-from tests.test_e2e_headless import (
+from tests.headless_support import (
+    LISTEN,
     MiB,
     free_port,
     load_report,
@@ -27,6 +28,7 @@ from tests.test_e2e_headless import (
     run_lightprof,
     target_profile,
     toml_str,
+    tree_of_three,
     write,
 )
 
@@ -93,18 +95,8 @@ def test_true_has_a_real_peak_of_about_one_mib(tmp_path: Path) -> None:
     assert peak <= 1.25 * gnu_time_peak([true])
 
 
-# A program that ends by itself after three children, each holding ~60 MiB, have run for 0.6 s.
-TREE_OF_THREE = """
-import subprocess, sys
-child = "buf = bytearray(60 * 2**20)\\nfor i in range(0, len(buf), 4096): buf[i] = 1\\nimport time; time.sleep(0.6)"
-kids = [subprocess.Popen([sys.executable, "-c", child]) for _ in range(3)]
-for kid in kids:
-    kid.wait()
-"""
-
-
 def test_a_tree_of_three_60_mib_children_peaks_at_their_sum(tmp_path: Path) -> None:
-    script = write(tmp_path / "tree.py", TREE_OF_THREE)
+    script = write(tmp_path / "tree.py", tree_of_three(60))
     profile = target_profile(tmp_path, ["{python}", str(script)], runs=1, budget='rss_peak = "1GiB"\n')
 
     proc = run_lightprof(tmp_path, "--json", "out.json", profile=profile)
@@ -149,10 +141,7 @@ with open(record, "a") as f:
 if mode == "stdout":
     print("ready now", flush=True)
     time.sleep(60)
-sock = socket.socket()
-sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-sock.bind(("127.0.0.1", port))
-sock.listen()
+""" + LISTEN + """
 while True:
     conn, _ = sock.accept()
     if mode == "http":

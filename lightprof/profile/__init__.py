@@ -1,3 +1,4 @@
-"""Budget profiles: the specs (`spec`), loading (`load`) and validation with file:line errors
-(`validate`, `fields`, `lines`), writing with comments kept (`write`) and baseline files (`baseline`).
+"""Budget profiles: the specs (`spec`); one row per key (`keys`), read by the validator (`validate`,
+with `fields` and `lines` for file:line errors); loading and discovery (`load`); writing with
+comments kept (`write`); baseline files (`baseline`).
 """

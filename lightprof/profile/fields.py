@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from lightprof.errors import ProfileError
+from lightprof.errors import ProfileError, shown
 from lightprof.profile.lines import LineIndex
 from lightprof.profile.spec import LOOPBACK_HOSTS, MAX_NAME_LENGTH
 from lightprof.units import UnitError
@@ -93,13 +93,6 @@ def check_name(v: Validator, name: str, path: tuple[Any, ...]) -> str:
         raise v.fail(path, f"'{v.label(path)}' contains a control or format character; "
                            f"expected printable text, got {got(name)}")
     return name
-
-
-def shown(text: str, limit: int = 60) -> str:
-    """`text` fit for a one-line message: as is when short and printable, else quoted and cut."""
-    if len(text) <= limit and text.isprintable():
-        return text
-    return repr(text[:limit])[1:-1] + ("…" if len(text) > limit else "")
 
 
 def got(value: Any) -> str:

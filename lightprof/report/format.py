@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from lightprof.model.result import Result
 from lightprof.model.target import TargetResult
 from lightprof.model.verdict import BudgetRow
 from lightprof.units import format_duration, format_ratio, format_size
+
+if TYPE_CHECKING:
+    from lightprof.model.kernels import KernelResult
+    from lightprof.model.sizes import ArtifactResult, ImageResult
 
 VERDICT_MARK = {
     "pass": "✓ pass", "fail": "✗ FAIL", "regression": "✗ REGRESSION", "inconclusive": "~ INCONCLUSIVE",
@@ -106,6 +112,12 @@ def comparison_text(target: TargetResult) -> str | None:
     if c.stopped_by:
         text += f"; stopped by {c.stopped_by} while undecided"
     return text
+
+
+def unmeasured_subjects(result: Result) -> list[ArtifactResult | ImageResult | KernelResult]:
+    """The artifacts, images and kernels that could not be measured, in report order."""
+    subjects: list[ArtifactResult | ImageResult | KernelResult] = [*result.artifacts, *result.images, *result.kernels]
+    return [subject for subject in subjects if subject.error]
 
 
 def warnings(result: Result) -> list[str]:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from lightprof.model.result import Result
 from lightprof.model.verdict import BudgetRow
 from lightprof.report.format import (
@@ -13,13 +11,10 @@ from lightprof.report.format import (
     format_value,
     limit_text,
     measured_text,
+    unmeasured_subjects,
     warnings,
 )
 from lightprof.units import format_duration, format_size
-
-if TYPE_CHECKING:
-    from lightprof.model.kernels import KernelResult
-    from lightprof.model.sizes import ArtifactResult, ImageResult
 
 _ICON = {"pass": "✅", "fail": "❌", "regression": "❌", "inconclusive": "❔", "unmeasured": "⚠️"}
 
@@ -98,10 +93,8 @@ def render_markdown(result: Result) -> str:
         from lightprof.report.paths import markdown_tables
 
         out.extend(markdown_tables(result.targets, _cell))
-    subjects: list[ArtifactResult | ImageResult | KernelResult] = [*result.artifacts, *result.images, *result.kernels]
-    for subject in subjects:
-        if getattr(subject, "error", None):
-            out.append(f"- ⚠️ {subject.name}: could not be measured: {subject.error}")
+    for subject in unmeasured_subjects(result):
+        out.append(f"- ⚠️ {subject.name}: could not be measured: {subject.error}")
     for target in result.targets:
         if (compared := comparison_text(target)) is not None:
             out.append(f"- {_cell(compared)}")

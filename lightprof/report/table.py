@@ -13,13 +13,12 @@ from lightprof.report.format import (
     format_value,
     limit_text,
     measured_text,
+    unmeasured_subjects,
     warnings,
 )
 from lightprof.units import format_duration, format_size
 
 if TYPE_CHECKING:
-    from lightprof.model.kernels import KernelResult
-    from lightprof.model.sizes import ArtifactResult, ImageResult
     from lightprof.model.target import TargetResult
 
 _COLOURS = {"pass": "32", "fail": "31", "regression": "31", "inconclusive": "33", "unmeasured": "33"}
@@ -83,10 +82,8 @@ def render_table(result: Result, *, colour: bool = False, unicode: bool = True) 
 
             lines.extend(table_lines(target.attribution))
         lines.extend(f"    {line}" for line in _paths_lines(target))
-    subjects: list[ArtifactResult | ImageResult | KernelResult] = [*result.artifacts, *result.images, *result.kernels]
-    for subject in subjects:
-        if getattr(subject, "error", None):
-            lines.append(f"  {subject.name}: could not be measured: {subject.error}")
+    for subject in unmeasured_subjects(result):
+        lines.append(f"  {subject.name}: could not be measured: {subject.error}")
     for note in result.notes:
         lines.append(f"  note: {note}")
     if result.budgets:

@@ -30,10 +30,9 @@ from lightprof.measure.target.coldstart import run_once
 from lightprof.measure.target.launched import SpawnError
 from lightprof.measure.target.memory import TreeSampler
 from lightprof.measure.target.process import Spawner
-from lightprof.measure.target.runner import measure_target
+from lightprof.measure.target.runner import command_of, measure_target, summarize_runs
 from lightprof.model.target import TargetResult
 from lightprof.profile.spec import TargetSpec
-from lightprof.stats import summarize
 
 # Asked after the planned pairs with both sides' timed runs so far (pair order): how many more
 # pairs would settle an undecided check (0: none).
@@ -83,7 +82,7 @@ def measure_interleaved(
     rng = random.Random(seed)
     spec = head.spec
     out = Interleaved(
-        head=TargetResult(name=head.name, command=_command(head.spec), ready=head.spec.ready.describe()),
+        head=TargetResult(name=head.name, command=command_of(head.spec), ready=head.spec.ready.describe()),
         base=TargetResult(name="", command=[], ready="exit"), head_s=[], base_s=[],
     )
     home = os.getcwd()
@@ -117,7 +116,7 @@ def measure_interleaved(
                 if not launch(head, out.head, spawners[0], True):
                     return _finish(out, head, on_event)
                 base = base(out.head.runs[-1].ready_s or 0.0)
-            out.base = TargetResult(name=base.name, command=_command(base.spec), ready=base.spec.ready.describe())
+            out.base = TargetResult(name=base.name, command=command_of(base.spec), ready=base.spec.ready.describe())
             spawners.append(_spawner(base.spec))
         except (SpawnError, OSError) as exc:
             failed = out.head if len(spawners) == 0 else out.base
@@ -155,7 +154,7 @@ def measure_interleaved(
                 if time.monotonic() - started >= spec.max_time:
                     break
         for _side, result, _unused in sides:
-            _summarize(result)
+            summarize_runs(result)
         if ok and not cancel.is_set():
             for side, result, _unused in sides:
                 if side.memory:
@@ -180,14 +179,6 @@ def _finish(out: Interleaved, head: Side, on_event: EventSink) -> Interleaved:
     return out
 
 
-def _command(spec: TargetSpec) -> list[str] | str:
-    return spec.command if isinstance(spec.command, str) else list(spec.command)
-
-
-def _summarize(result: TargetResult) -> None:
-    times = [r.ready_s for r in result.runs if not r.warmup and not r.memory_run and r.ready_s is not None]
-    failed = sum(1 for r in result.runs if r.error is not None and r.error != "cancelled")
-    result.cold_start_s = summarize(times, failed=failed) if times else None
 
 
 def _memory_run(side: Side, result: TargetResult, on_event: EventSink, cancel: threading.Event) -> None:

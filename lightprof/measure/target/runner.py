@@ -47,7 +47,7 @@ def measure_target(
 ) -> TargetResult:
     """Cold-start `spec` warmup + runs times (up to max_runs), watch its memory, return the result."""
     cancel = cancel or threading.Event()
-    result = TargetResult(name=spec.name, command=_command(spec), ready=spec.ready.describe())
+    result = TargetResult(name=spec.name, command=command_of(spec), ready=spec.ready.describe())
     holds = spec.ready.kind != "exit" and (spec.hold > 0 or bool(spec.paths or spec.telemetry))
     planned = spec.warmup + spec.runs + 1
     state = {"index": 0}
@@ -101,7 +101,7 @@ def measure_target(
         while ok and measured < spec.runs and not cancel.is_set():
             ok = launch(False)
             measured += ok
-        _summarize(result)
+        summarize_runs(result)
         while ok and more_runs is not None and not cancel.is_set() and result.cold_start_s is not None:
             extra = min(more_runs(result), spec.max_runs - measured)
             if extra <= 0:
@@ -112,7 +112,7 @@ def measure_target(
                     break
                 measured += 1
                 result.extra_runs += 1
-            _summarize(result)
+            summarize_runs(result)
         if ok and not cancel.is_set():
             planned = len(result.runs) + 1
             launch(False, memory_run=True)
@@ -130,11 +130,13 @@ def measure_target(
     return result
 
 
-def _command(spec: TargetSpec) -> list[str] | str:
+def command_of(spec: TargetSpec) -> list[str] | str:
+    """The command as a report records it: a shell string, or the argv as a list."""
     return spec.command if isinstance(spec.command, str) else list(spec.command)
 
 
-def _summarize(result: TargetResult) -> None:
+def summarize_runs(result: TargetResult) -> None:
+    """Set the cold-start summary from the timed runs (not warm-ups, not the memory run)."""
     times = [r.ready_s for r in result.runs if not r.warmup and not r.memory_run and r.ready_s is not None]
     failed = sum(1 for r in result.runs if r.error is not None and r.error != "cancelled")
     result.cold_start_s = summarize(times, failed=failed) if times else None
