@@ -93,9 +93,10 @@ def binned_lines(bins: Sequence[tuple[float, int]], low: float, width: int, heig
         return [("no requests yet", "dim")]
     high = bins[-1][0]
     lo, hi = (low, high) if high > low > 0 else (high / 1.5, high * 1.5)
-    if limit is not None and hi < limit <= 2 * hi:
+    # On a log axis a budget up to ten times off the range still leaves the bars most of the width.
+    if limit is not None and hi < limit <= 10 * hi:
         hi = limit
-    elif limit is not None and lo / 2 <= limit < lo:
+    elif limit is not None and lo / 10 <= limit < lo:
         lo = limit
     top = max(c for _b, c in bins)
     label_width = len(str(top))
