@@ -125,10 +125,11 @@ def binned_lines(bins: Sequence[tuple[float, int]], low: float, width: int, heig
             continue
         marker[start:start + len(text)] = list(text)
         free = start + len(text) + 1
-    if limit_col is not None:
-        start = min(limit_col, plot - 7)
-        if all(c == " " for c in marker[start:start + 7]):
-            marker[start:start + 7] = list("│budget")
+    if limit_col is not None:  # "│budget" right of the limit, else "budget│" left of it
+        for start, label in ((min(limit_col, plot - 7), "│budget"), (max(0, limit_col - 6), "budget│")):
+            if all(c == " " for c in marker[start:start + 7]):
+                marker[start:start + 7] = list(label)
+                break
     if marks or limit_col is not None:
         lines.append((" " * (label_width + 1) + "".join(marker), "yellow"))
     lines.append((" " * (label_width + 1) + _ticks(axis, fmt), "dim"))
