@@ -22,18 +22,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))
 
-from attribution_support import PY, profile, program  # noqa: E402
+from attribution_support import HOT, PY, profile, program  # noqa: E402
 
-HOT = """
-def crunch():
-    total = 0
-    for i in range(4_000_000):
-        total += i * i
-    return total
-
-
-crunch()
-"""
 ROUNDS = 3
 
 

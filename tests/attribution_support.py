@@ -11,6 +11,18 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+# A program with one known hot function: py-spy must rank `crunch` first.
+HOT = """
+def crunch():
+    total = 0
+    for i in range(4_000_000):
+        total += i * i
+    return total
+
+
+crunch()
+"""
+
 PY = sys.executable
 TIMEOUT_S = 240
 

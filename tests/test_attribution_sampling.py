@@ -9,22 +9,12 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from attribution_support import attribution_of, output, profile, program, run_headless
+from attribution_support import HOT, attribution_of, output, profile, program, run_headless
 
 from lightprof.measure.attribution import speedscope
 
 SCHEMA = Path(__file__).parent / "fixtures" / "speedscope-file-format-schema.json"
 
-HOT = """
-def crunch():
-    total = 0
-    for i in range(4_000_000):
-        total += i * i
-    return total
-
-
-crunch()
-"""
 
 
 def test_the_known_hot_function_comes_first_and_the_speedscope_file_validates(tmp_path: Path) -> None:

@@ -51,6 +51,13 @@ MAX_PROFILE_BYTES = 16 * 1024 * 1024
 LOOPBACK_HOSTS = ("localhost", "::1", "[::1]")
 
 
+def argv_of(command: tuple[str, ...] | list[str] | str) -> list[str]:
+    """The argv to exec: a list command as is, a string command through `sh -c`."""
+    if isinstance(command, str):
+        return ["/bin/sh", "-c", command]
+    return list(command)
+
+
 @dataclass(frozen=True)
 class ReadySpec:
     """When a launched target counts as started."""
@@ -137,10 +144,7 @@ class TargetSpec:
 
     @property
     def argv(self) -> list[str]:
-        """The argv to exec: a list command as is, a string command through `sh -c`."""
-        if isinstance(self.command, str):
-            return ["/bin/sh", "-c", self.command]
-        return list(self.command)
+        return argv_of(self.command)
 
 
 @dataclass(frozen=True)
@@ -196,9 +200,7 @@ class BuildSpec:
 
     @property
     def argv(self) -> list[str]:
-        if isinstance(self.command, str):
-            return ["/bin/sh", "-c", self.command]
-        return list(self.command)
+        return argv_of(self.command)
 
 
 @dataclass(frozen=True)

@@ -92,9 +92,9 @@ def measure_profile(
     base: BaseTree | None = None,
     on_event: EventSink = _ignore,
     cancel: threading.Event | None = None,
-    compressions: tuple[str, ...] = (),
     attribute: bool = False,
     attribution_dir: str | Path | None = None,
+    compressions: tuple[str, ...] = (),
 ) -> Result:
     """Measure every subject of `profile`, judge the budgets and set the exit code.
 

@@ -83,6 +83,10 @@ class KernelsPane(Vertical):
     def on_mount(self) -> None:
         self.post_message(PaneMounted())
 
+    def on_resize(self) -> None:
+        """The figures' columns depend on the detail's width: draw them again once it settled."""
+        self.call_after_refresh(self._render_detail)
+
     # ------------------------------------------------------------------ data in
 
     def show(self, ctl: Any, selected: str | None = None) -> None:
@@ -265,7 +269,7 @@ class KernelsPane(Vertical):
 
     def _latency_grid(self, row: KernelSizeRow) -> Table:
         """p50, p95 (and throughput where it fits) per side, right-aligned, never wrapped."""
-        wide = self.query_one("#kernels-detail").size.width >= 62
+        wide = self.query_one("#kernels-detail").size.width >= 62  # drawn again on a resize
         grid = Table.grid(padding=(0, 1))
         grid.add_column(style="bold", no_wrap=True)
         for _ in range(2):

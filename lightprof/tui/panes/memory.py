@@ -46,6 +46,9 @@ class MemoryPane(Vertical):
     def on_mount(self) -> None:
         self.post_message(PaneMounted())
         table = self.query_one("#mem-processes", DataTable)
+        # A live list to read, not to browse: never focused, so arrows always choose the subject
+        # (and the picture does not depend on whether focus happened to land on it).
+        table.can_focus = False
         for column in COLUMNS:
             table.add_column(column, key=column)
 
