@@ -58,7 +58,7 @@ def test_lightprof_runs_an_adhoc_command_in_a_real_terminal(tmp_path: Path) -> N
     try:
         first = tmux.wait_for(lambda s: "press r to start runs" in s)
         assert "lightprof" in first and "ad-hoc command" in first
-        assert "Cold start" in first and "Memory" in first and "Budgets" in first
+        assert "1 Cold" in first and "2 Mem" in first and "3 Budgets" in first  # full or short tab titles
 
         tmux("send-keys", "-t", "ui", "r")
         done = tmux.wait_for(lambda s: "runs · done" in s, timeout=60)

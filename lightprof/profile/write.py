@@ -63,12 +63,14 @@ def save_profile(
     targets: tuple[TargetSpec, ...] | None = None,
     path: Path | None = None,
     others: Mapping[tuple[str, str], Mapping[str, float]] | None = None,
+    settings: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> Path:
     """Write `budgets` into the profile's file (or a new `lightprof.toml`); return the path.
 
     `targets` are the session's target specs (defaults to the profile's); they are used only to
     add a target the file does not have yet, such as the target of an ad-hoc session. `others`:
     (kind, name) of an artifact, image or kernel the file has → its budget keys to set.
+    `settings`: target name → plain keys to set on its `[[target]]` (`against`; None removes one).
     """
     specs = targets if targets is not None else profile.targets
     dest = path or profile.path or (Path.cwd() / PROFILE_FILE)
@@ -78,6 +80,11 @@ def save_profile(
         table = _target_table(root, spec)
         limits = budgets.get(spec.name, {})
         _set_budget(table, limits)
+        for key, value in (settings or {}).get(spec.name, {}).items():
+            if value is None:
+                table.pop(key, None)
+            else:
+                table[key] = value
     for (kind, name), keys in (others or {}).items():
         _set_subject_keys(root, kind, name, keys)
     atomic_write_text(dest, tomlkit.dumps(doc))

@@ -26,24 +26,31 @@ from textual.worker import Worker, WorkerState
 
 from lightprof.model.result import Result
 from lightprof.profile.spec import Profile
+from lightprof.tui.ab_keys import ABKeys
 from lightprof.tui.actions import SessionActions
+from lightprof.tui.attribution_keys import AttributionKeys
 from lightprof.tui.commands import COMMANDS, MUTATING
 from lightprof.tui.controller import Controller
 from lightprof.tui.lifecycle import Lifecycle
 from lightprof.tui.navigation import Navigation
+from lightprof.tui.panes.ab import ABPane
+from lightprof.tui.panes.attribution import AttributionPane
 from lightprof.tui.panes.budgets import BudgetsPane
 from lightprof.tui.panes.coldstart import ColdStartPane
 from lightprof.tui.panes.kernels import KernelsPane
 from lightprof.tui.panes.memory import MemoryPane
+from lightprof.tui.panes.paths import PathsPane
 from lightprof.tui.panes.sizes import SizesPane
+from lightprof.tui.tab_labels import tab_labels
 from lightprof.tui.verdicts import mark
 from lightprof.tui.widgets.lazy import Lazy, LeavePane, PaneMounted, SubjectChosen
 
 REFRESH_S = 0.25  # at most 4 screen updates a second while samples stream in
-TABS = ("tab-coldstart", "tab-memory", "tab-budgets", "tab-sizes", "tab-kernels")
+TABS = ("tab-coldstart", "tab-memory", "tab-budgets", "tab-sizes", "tab-kernels", "tab-paths", "tab-ab",
+        "tab-attribution")
 
 
-class LightprofApp(Navigation, SessionActions, Lifecycle, App[int]):
+class LightprofApp(Navigation, SessionActions, ABKeys, AttributionKeys, Lifecycle, App[int]):
     """lightprof's terminal UI over a profile (measuring) or a saved report (read-only)."""
 
     TITLE = "lightprof"
@@ -76,6 +83,9 @@ class LightprofApp(Navigation, SessionActions, Lifecycle, App[int]):
         Binding("e", "edit", "edit"),
         Binding("b", "baseline", "baseline"),
         Binding("w", "write", "save"),
+        Binding("a", "pick_base", "pick base"),
+        Binding("r", "attribute", "attribute"),
+        Binding("c", "attribute(True)", "other cache"),
         Binding("escape", "leave_pane", "back", show=False),
         Binding("enter", "enter_pane", "into the table", show=False),
         Binding("up", "subject(-1)", "subject", show=False),
@@ -86,8 +96,9 @@ class LightprofApp(Navigation, SessionActions, Lifecycle, App[int]):
         Binding("ctrl+c", "quit", "quit", show=False, priority=True),
     ]
     _TAB_ONLY = {"suggest": ("tab-budgets",), "headroom": ("tab-budgets",), "edit": ("tab-budgets",),
-                 "baseline": ("tab-budgets",), "write": ("tab-budgets",), "size": ("tab-kernels",)}
-    _NOT_ON = {"options": ("tab-budgets",), "runs": ("tab-budgets",)}
+                 "baseline": ("tab-budgets",), "write": ("tab-budgets",), "size": ("tab-kernels",),
+                 "pick_base": ("tab-ab",), "attribute": ("tab-attribution",)}
+    _NOT_ON = {"options": ("tab-budgets",), "runs": ("tab-budgets",), "run": ("tab-attribution",)}
 
     def __init__(self, profile: Profile | None = None, report: Result | None = None) -> None:
         super().__init__()
@@ -129,7 +140,11 @@ class LightprofApp(Navigation, SessionActions, Lifecycle, App[int]):
                     for title, tab, pane in (("2 Memory", "tab-memory", MemoryPane(id="memory")),
                                              ("3 Budgets", "tab-budgets", BudgetsPane(id="budgets")),
                                              ("4 Sizes", "tab-sizes", SizesPane(id="sizes")),
-                                             ("5 Kernels", "tab-kernels", KernelsPane(id="kernels"))):
+                                             ("5 Kernels", "tab-kernels", KernelsPane(id="kernels")),
+                                             ("6 Paths", "tab-paths", PathsPane(id="paths")),
+                                             ("7 A/B", "tab-ab", ABPane(id="ab")),
+                                             ("8 Attribution", "tab-attribution",
+                                              AttributionPane(id="attribution"))):
                         with TabPane(title, id=tab):
                             yield Lazy(pane)
         yield Footer()
@@ -198,8 +213,9 @@ class LightprofApp(Navigation, SessionActions, Lifecycle, App[int]):
 
     def on_tabbed_content_tab_activated(self, _event: TabbedContent.TabActivated) -> None:
         self._layout_side()
+        self._label_tabs()
         active = self._active_tab()
-        keys_for = active if active in ("tab-budgets", "tab-kernels") else ""
+        keys_for = active if active in ("tab-budgets", "tab-kernels", "tab-ab", "tab-attribution") else ""
         if keys_for != self._keys_for:
             # The footer is rebuilt (a dozen widgets mounted) on every refresh_bindings: do it only
             # when the keys on offer change.
@@ -211,6 +227,14 @@ class LightprofApp(Navigation, SessionActions, Lifecycle, App[int]):
 
     def on_resize(self) -> None:
         self._layout_side()
+        self.call_after_refresh(self._label_tabs)
+
+    def _label_tabs(self) -> None:
+        """Labels that fit the tab bar's width (short ones, or keys alone, when it is narrow)."""
+        tabs = self.query_one("#tabs", TabbedContent)
+        for tab, label in tab_labels(tabs.size.width, tabs.active).items():
+            if tabs.get_tab(tab).label_text != label:
+                tabs.get_tab(tab).label = label
 
     def on_subject_chosen(self, event: SubjectChosen) -> None:
         self.select_subject(event.name)
@@ -238,7 +262,7 @@ class LightprofApp(Navigation, SessionActions, Lifecycle, App[int]):
             pane.show(live, self._rows_of(self.selected))
         elif isinstance(pane, BudgetsPane):
             pane.show(ctl.rows, ctl.headroom, ctl.status, not self.read_only)
-        elif isinstance(pane, (SizesPane, KernelsPane)):
+        elif isinstance(pane, (SizesPane, KernelsPane, PathsPane, ABPane, AttributionPane)):
             pane.show(ctl, self.selected)
 
     def _rows_of(self, name: str | None) -> list[Any]:

@@ -23,7 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from lightprof.errors import LightprofError
-from lightprof.measure.events import Event, Progress, SubjectFinished, TargetFinished
+from lightprof.measure.events import Event, PathFinished, Progress, SubjectFinished, TargetFinished
+from lightprof.model.paths import PathResult
 from lightprof.model.result import Result
 from lightprof.model.verdict import BudgetRow
 from lightprof.profile.spec import Profile, TargetSpec, budget_unit
@@ -81,6 +82,7 @@ class Controller:
                               if getattr(sub, attr) is not None}
                     self.budgets[sub.name] = limits
         self.changed: dict[str, dict[str, float]] = {}  # budgets edited this session, to save
+        self.settings_changed: dict[str, dict[str, Any]] = {}  # target keys set here (against), to save
         self.live: dict[str, LiveTarget] = {}
         self.rows: list[Row] = []
         self.headroom = 0.20
@@ -91,6 +93,9 @@ class Controller:
         self.events: deque[Event | PartMeasured | Refused] = deque()
         self.running: set[str] = set()  # subjects in the part being measured
         self.progress: Progress | None = None  # the latest progress of a kernel being measured
+        self.paths_seen: dict[str, list[PathResult]] = {}  # paths finished in the run in flight
+        self.attributions: dict[tuple[str, str], Any] = {}  # (target, cache) → Attribution run here
+        self.attributing: str | None = None  # the cache of the attribution in flight
         self.cancel = threading.Event()
         self.idle = threading.Event()
         self.idle.set()
@@ -174,6 +179,7 @@ class Controller:
             live.running = True
             live.planned = spec.warmup + spec.runs + 1  # the engine adds one memory run
             live.clock_start = None
+            self.paths_seen[spec.name] = []
         return self.cancel
 
     def measure(self, part: Profile, cancel: threading.Event, compressions: tuple[str, ...] = ()) -> None:
@@ -215,6 +221,8 @@ class Controller:
                 self.running.discard(event.name)
             elif isinstance(event, Progress):
                 self.progress = event
+            elif isinstance(event, PathFinished):
+                self.paths_seen.setdefault(event.target, []).append(event.path)
             else:
                 live = self.live.get(getattr(event, "target", ""))
                 if live is None:
@@ -377,7 +385,8 @@ class Controller:
         others = {(self.kinds[k], k): {EDITABLE[self.kinds[k]][m]: v for m, v in limits.items()}
                   for k, limits in self.changed.items() if self.kinds.get(k, "target") != "target"}
         path = save_profile(self.profile, targets, targets=tuple(self.specs.values()),
-                            path=self.save_path, others=others)
+                            path=self.save_path, others=others, settings=self.settings_changed)
         self.save_path = path
         self.changed = {}
+        self.settings_changed = {}
         return path

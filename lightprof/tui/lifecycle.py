@@ -34,7 +34,7 @@ class Lifecycle(App[int]):
 
         Budgets changed but not saved hold the first q back once, so they are not lost by a slip.
         """
-        if self.ctl.changed and not self._quit_armed:
+        if (self.ctl.changed or self.ctl.settings_changed) and not self._quit_armed:
             self._quit_armed = True
             self.notify("budgets changed but not saved: w saves them, q again quits", severity="warning")
             return

@@ -18,7 +18,7 @@ HELP = """\
 [b]lightprof keys[/b]
 
 [b]↑ ↓[/]  choose a subject           [b]enter[/]  into the pane's table (esc: back)
-[b]1 2 3 4 5[/]  cold start · memory · budgets · sizes · kernels
+[b]1–8[/]  cold start · memory · budgets · sizes · kernels · paths · A/B · attribution
 [b]r[/]  run the selected target (sizes: size all · kernels: run the kernel)
 [b]R[/]  run every target             [b]x[/]  stop the run (reaps its processes)
 [b]+ -[/]  runs ±5 for this session   [b]o[/]  runs, warm-ups, ready, timeout, hold
@@ -26,7 +26,8 @@ HELP = """\
 [b]e[/]  edit the selected budget (↑↓ choose it)   [b]b[/]  accept measurements as baseline
 [b]w[/]  write budgets to the profile (keeps comments)
 [dim]sizes:[/] [b]enter[/]/[b]l[/] open a layer  [b]w[/] wasted paths  [b]f[/] files/distributions
-[dim]kernels:[/] [b]s S[/] next/previous payload size
+[dim]kernels:[/] [b]s S[/] next/previous payload size   [dim]A/B:[/] [b]a[/] pick the base target
+[dim]attribution:[/] [b]r[/] attribute  [b]c[/] with the other cache (cold/warm)  [b]enter[/] into the tree
 [b]ctrl+p[/]  command palette   [b]?[/]  this help   [b]q[/] / [b]ctrl+c[/]  quit
 
 [dim]Press escape or ? to close.[/dim]"""
