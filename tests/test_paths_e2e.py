@@ -154,14 +154,20 @@ def test_ops_per_cpu_second_agrees_with_an_independent_count_from_proc(tmp_path:
     port = free_port()
     command = server_command(tmp_path, kind, port)
     env = {"COSTLY_WORK": COSTLY[kind]}
-    reference = _independent_ops_per_cpu_s(command, port, env, 60)
-    paths = [{"name": "costly", "url": "/costly", "requests": 60, "budget": {"ops_per_cpu_s": reference * 0.5}}]
+    # The CPU a request costs drifts on a shared VM (a neighbour on the same physical core slows
+    # every instruction): the independent count is taken just before and just after lightprof's
+    # run, and lightprof's figure must lie within 15% of the range they span.
+    before = _independent_ops_per_cpu_s(command, port, env, 60)
+    paths = [{"name": "costly", "url": "/costly", "requests": 60, "budget": {"ops_per_cpu_s": before * 0.5}}]
     code, data, output = run_headless(tmp_path, profile_text(command, port, paths, env=env))
     assert code == 0, output
     measured = _paths(data)["costly"]["ops_per_cpu_s"]
-    print(f"{kind}: ops_per_cpu_s {measured:.1f}, independent count from /proc {reference:.1f} "
-          f"({measured / reference - 1:+.1%})")
-    assert abs(measured / reference - 1) <= 0.15, (measured, reference)
+    after = _independent_ops_per_cpu_s(command, port, env, 60)
+    low, high = min(before, after), max(before, after)
+    reference = (before + after) / 2
+    print(f"{kind}: ops_per_cpu_s {measured:.1f}, independent count from /proc {before:.1f} before and "
+          f"{after:.1f} after ({measured / reference - 1:+.1%} from their mean)")
+    assert low * 0.85 <= measured <= high * 1.15, (measured, before, after)
     code, data, output = run_headless(tmp_path, profile_text(
         command, port, [{**paths[0], "budget": {"ops_per_cpu_s": reference * 3}}], env=env))
     assert code == 1 and _rows(data)["ops_per_cpu_s@costly"]["verdict"] == "fail", output
