@@ -138,10 +138,11 @@ def test_drift_is_reported_not_blamed_on_the_program(tmp_path: Path) -> None:
     data = report(tmp_path / "out.json")
     assert data["targets"][0]["comparison"]["drift"] > 0.3
     [row] = rows(data, "cold_start_p50")
-    # Raw time: about +100%, which a baseline without its calibration would call a regression.
-    # Judged: the calibrated ratio, which passes; or, on a machine so busy that the calibration
-    # moved unlike the target, inconclusive: a warning, never a regression.
-    assert row["delta"] > 0.5 and row["verdict"] in ("pass", "inconclusive")
+    # Raw time: far above the halved baseline (about +100% on a steady machine; CI once read +21%
+    # when the baseline's own session ran slow), which a baseline without its calibration would
+    # call a regression. Judged: the calibrated ratio, which passes; or, on a machine so busy that
+    # the calibration moved unlike the target, inconclusive: a warning, never a regression.
+    assert row["delta"] > 0 and row["verdict"] in ("pass", "inconclusive")
     assert "warning:" in proc.stdout and "machine drift" in proc.stdout
 
 
