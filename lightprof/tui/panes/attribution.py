@@ -64,6 +64,7 @@ class AttributionPane(VerticalScroll):
         super().__init__(id=id)
         self._drawn: object = None
         self._tree_for: object = None
+        self._shown_id: int | None = None
         self._args: tuple[Controller, str | None] | None = None
 
     def compose(self) -> ComposeResult:
@@ -79,6 +80,8 @@ class AttributionPane(VerticalScroll):
         tree = self.query_one("#attr-tree", Tree)
         if not tree.has_class("empty"):
             tree.focus()
+            if tree.cursor_line < 0:  # a cursor on the first row shows where the keys will act
+                tree.cursor_line = 0
 
     def show(self, ctl: Controller, name: str | None) -> None:
         self._args = (ctl, name)
@@ -129,6 +132,11 @@ class AttributionPane(VerticalScroll):
         if tree_key == self._tree_for:
             return
         self._tree_for = tree_key
+        if shown is not None and id(shown) != self._shown_id:
+            # New figures are read from their summary down: a pane left scrolled into the last
+            # tree would hide the summary lines of the new one.
+            self._shown_id = id(shown)
+            self.scroll_home(animate=False)
         tree.clear()
         roots = import_tree(shown.imports) if shown is not None else []
         tree.set_class(not roots, "empty")
