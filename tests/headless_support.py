@@ -47,15 +47,22 @@ def run_lightprof(
     timeout: float = TIMEOUT_S,
 ) -> subprocess.CompletedProcess[str]:
     """Run `python -m lightprof --headless [-p profile] args...` in `cwd` and capture its output."""
-    argv = [PY, "-m", "lightprof", "--headless"]
-    if profile is not None:
-        argv += ["-p", str(profile)]
-    argv += list(args)
+    return subprocess.run(headless_argv(profile, *args), cwd=cwd, env=headless_env(env), capture_output=True,
+                          text=True, timeout=timeout)
+
+
+def headless_argv(profile: Path | None, *args: str) -> list[str]:
+    """`python -m lightprof --headless [-p profile] args...`."""
+    return [PY, "-m", "lightprof", "--headless", *(["-p", str(profile)] if profile is not None else []), *args]
+
+
+def headless_env(env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """This environment without colour, CI or GitHub's variables (which change the output), plus `env`."""
     full_env = {**os.environ, "NO_COLOR": "1"}
     for key in ("GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY", "CI"):
         full_env.pop(key, None)
     full_env.update(env or {})
-    return subprocess.run(argv, cwd=cwd, env=full_env, capture_output=True, text=True, timeout=timeout)
+    return full_env
 
 
 def output_of(proc: subprocess.CompletedProcess[str]) -> str:

@@ -14,6 +14,7 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import psutil
@@ -24,6 +25,8 @@ from tests.headless_support import (
     LISTEN,
     PY,
     free_port,
+    headless_argv,
+    headless_env,
     load_report,
     only_target,
     output_of,
@@ -34,6 +37,26 @@ from tests.headless_support import (
 )
 
 MiB = 2**20
+
+
+def _headless_watched(cwd: Path, profile: Path, watch: Callable[[psutil.Popen], None]) -> tuple[int, str, str]:
+    """Run `lightprof --headless -p profile` to its end (60 s at most), calling `watch` on its
+    process every 50 ms meanwhile; its exit code, stdout and stderr."""
+    lightprof = psutil.Popen(headless_argv(profile), cwd=cwd, env=headless_env(),
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while lightprof.poll() is None and time.monotonic() < deadline:
+            with contextlib.suppress(psutil.Error):  # it may end between poll and watch
+                watch(lightprof)
+            time.sleep(0.05)
+        stdout, stderr = lightprof.communicate(timeout=30)
+    finally:
+        if lightprof.poll() is None:
+            lightprof.kill()
+            lightprof.wait()
+    return lightprof.returncode, stdout, stderr
+
 
 # A server that accepts, reads the request, then answers one byte every 0.5 s: either a status
 # line that never ends ("status") or a proper status line followed by an endless body ("body").
@@ -131,25 +154,15 @@ def test_a_target_that_closes_its_stdout_does_not_make_lightprof_spin(tmp_path: 
         tmp_path, ["{python}", str(script), str(pidfile)], ready='{ stdout = "never printed" }', runs=1,
         extra='timeout = "3s"\n',
     )
-    env = {**os.environ, "NO_COLOR": "1"}
-    env.pop("CI", None)
-    lightprof = psutil.Popen([PY, "-m", "lightprof", "--headless", "-p", str(profile)], cwd=tmp_path, env=env,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        # Read lightprof's own CPU time just before it ends (a spin showed 2 CPU-s in 3 s).
-        deadline = time.monotonic() + 60
-        cpu = 0.0
-        while lightprof.poll() is None and time.monotonic() < deadline:
-            with contextlib.suppress(psutil.Error):
-                times = lightprof.cpu_times()
-                cpu = times.user + times.system
-            time.sleep(0.05)
-        stdout, stderr = lightprof.communicate(timeout=30)
-    finally:
-        if lightprof.poll() is None:
-            lightprof.kill()
-            lightprof.wait()
-    assert lightprof.returncode == 3, stdout + stderr
+    cpu = 0.0
+
+    def watch(lightprof: psutil.Popen) -> None:
+        nonlocal cpu  # lightprof's own CPU time, read until just before it ends (a spin showed 2 CPU-s in 3 s)
+        times = lightprof.cpu_times()
+        cpu = times.user + times.system
+
+    code, stdout, stderr = _headless_watched(tmp_path, profile, watch)
+    assert code == 3, stdout + stderr
     assert "never became ready" in stdout
     assert cpu < 1.5, f"lightprof used {cpu:.2f} CPU-s waiting 3 s for a target with a closed stdout"
     assert still_alive(read_pids(pidfile)) == []
@@ -159,25 +172,16 @@ def test_a_stderr_flood_stays_bounded_on_disk_and_in_memory(tmp_path: Path) -> N
     profile = target_profile(tmp_path, "yes lightprof-flood >&2", runs=1, extra='timeout = "3s"\n')
     spool = Path(tempfile.gettempdir())
     free_before = shutil.disk_usage(spool).free
-    env = {**os.environ, "NO_COLOR": "1"}
-    env.pop("CI", None)
-    lightprof = psutil.Popen([PY, "-m", "lightprof", "--headless", "-p", str(profile)], cwd=tmp_path, env=env,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     peak_rss = 0
     least_free = free_before
-    try:
-        deadline = time.monotonic() + 60
-        while lightprof.poll() is None and time.monotonic() < deadline:
-            with contextlib.suppress(psutil.Error):
-                peak_rss = max(peak_rss, lightprof.memory_info().rss)
-            least_free = min(least_free, shutil.disk_usage(spool).free)
-            time.sleep(0.05)
-        stdout, stderr = lightprof.communicate(timeout=30)
-    finally:
-        if lightprof.poll() is None:
-            lightprof.kill()
-            lightprof.wait()
-    assert lightprof.returncode == 3, stdout + stderr
+
+    def watch(lightprof: psutil.Popen) -> None:
+        nonlocal peak_rss, least_free
+        least_free = min(least_free, shutil.disk_usage(spool).free)
+        peak_rss = max(peak_rss, lightprof.memory_info().rss)
+
+    code, stdout, stderr = _headless_watched(tmp_path, profile, watch)
+    assert code == 3, stdout + stderr
     assert "timed out after 3.000 s" in stdout
     assert "lightprof-flood" in stdout  # the tail of what it wrote is shown
     # It wrote gigabytes in 3 s; an unbounded spool grew /tmp by 4.9 GiB in 9.5 s. Other tests on
@@ -233,9 +237,7 @@ def test_sigkill_of_lightprof_leaves_nothing_of_the_target_tree(tmp_path: Path) 
         tmp_path, ["{python}", str(script), str(port), str(pidfile)],
         ready=f'{{ http = "http://127.0.0.1:{port}/" }}', runs=1, extra='hold = "30s"\ntimeout = "60s"\n',
     )
-    env = {**os.environ, "NO_COLOR": "1"}
-    env.pop("CI", None)
-    lightprof = subprocess.Popen([PY, "-m", "lightprof", "--headless", "-p", str(profile)], cwd=tmp_path, env=env,
+    lightprof = subprocess.Popen(headless_argv(profile), cwd=tmp_path, env=headless_env(),
                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     seen: dict[int, float] = {}
     try:
@@ -316,9 +318,7 @@ def test_sigterm_during_a_long_exit_run_stops_it_at_once(tmp_path: Path) -> None
                                             "time.sleep(120)\n")
     pidfile = tmp_path / "pids"
     profile = target_profile(tmp_path, ["{python}", str(script), str(pidfile)], runs=1, extra='timeout = "100s"\n')
-    env = {**os.environ, "NO_COLOR": "1"}
-    env.pop("CI", None)
-    lightprof = subprocess.Popen([PY, "-m", "lightprof", "--headless", "-p", str(profile)], cwd=tmp_path, env=env,
+    lightprof = subprocess.Popen(headless_argv(profile), cwd=tmp_path, env=headless_env(),
                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
     try:
         deadline = time.monotonic() + 60
