@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
 import textwrap
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +65,21 @@ def headless_env(env: Mapping[str, str] | None = None) -> dict[str, str]:
         full_env.pop(key, None)
     full_env.update(env or {})
     return full_env
+
+
+@contextmanager
+def headless_in_own_session(cwd: Path, *args: str, profile: Path | None = None) -> Iterator[subprocess.Popen[str]]:
+    """`lightprof --headless` started in a session of its own (the test signals it), its output
+    captured; one still running when the block ends (it hung, the test failed) is killed with its
+    whole process group, so that nothing this test started outlives it."""
+    proc = subprocess.Popen(headless_argv(profile, *args), cwd=cwd, env=headless_env(), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
 
 
 def output_of(proc: subprocess.CompletedProcess[str]) -> str:

@@ -7,7 +7,6 @@ floods stderr, and a headless lightprof killed with SIGKILL while it measures a 
 from __future__ import annotations
 
 import contextlib
-import os
 import shutil
 import signal
 import socket
@@ -23,10 +22,10 @@ from lightprof.measure.target.runner import measure_target
 from lightprof.profile.spec import TargetSpec
 from tests.headless_support import (
     LISTEN,
-    PY,
     free_port,
     headless_argv,
     headless_env,
+    headless_in_own_session,
     load_report,
     only_target,
     output_of,
@@ -85,12 +84,9 @@ while True:
 
 def run_timed(tmp_path: Path, profile: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], float]:
     """Run headless lightprof; return it and its wall time."""
-    env = {**os.environ, "NO_COLOR": "1"}
-    for key in ("GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY", "CI"):
-        env.pop(key, None)
     started = time.monotonic()
-    proc = subprocess.Popen([PY, "-m", "lightprof", "--headless", "-p", str(profile), *args], cwd=tmp_path,
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(headless_argv(profile, *args), cwd=tmp_path, env=headless_env(),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         stdout, stderr = proc.communicate(timeout=120)
     finally:
@@ -101,14 +97,21 @@ def run_timed(tmp_path: Path, profile: Path, *args: str) -> tuple[subprocess.Com
     return subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr), wall
 
 
-def test_a_status_line_trickling_in_ends_by_the_timeout(tmp_path: Path) -> None:
+def _trickling(tmp_path: Path, mode: str, runs: int) -> tuple[Path, Path]:
+    """A profile whose target is TRICKLING_SERVER in `mode`, ready when it answers (3 s at most);
+    the file its pids go to."""
     port = free_port()
     script = write(tmp_path / "trickle.py", TRICKLING_SERVER)
     pidfile = tmp_path / "pids"
     profile = target_profile(
-        tmp_path, ["{python}", str(script), "status", str(port), str(pidfile)],
-        ready=f'{{ http = "http://127.0.0.1:{port}/" }}', runs=2, extra='timeout = "3s"\n',
+        tmp_path, ["{python}", str(script), mode, str(port), str(pidfile)],
+        ready=f'{{ http = "http://127.0.0.1:{port}/" }}', runs=runs, extra='timeout = "3s"\n',
     )
+    return profile, pidfile
+
+
+def test_a_status_line_trickling_in_ends_by_the_timeout(tmp_path: Path) -> None:
+    profile, pidfile = _trickling(tmp_path, "status", runs=2)
 
     proc, wall = run_timed(tmp_path, profile)
 
@@ -120,13 +123,7 @@ def test_a_status_line_trickling_in_ends_by_the_timeout(tmp_path: Path) -> None:
 
 
 def test_a_body_trickling_in_does_not_hold_the_probe(tmp_path: Path) -> None:
-    port = free_port()
-    script = write(tmp_path / "trickle.py", TRICKLING_SERVER)
-    pidfile = tmp_path / "pids"
-    profile = target_profile(
-        tmp_path, ["{python}", str(script), "body", str(port), str(pidfile)],
-        ready=f'{{ http = "http://127.0.0.1:{port}/" }}', runs=3, extra='timeout = "3s"\n',
-    )
+    profile, pidfile = _trickling(tmp_path, "body", runs=3)
 
     proc, wall = run_timed(tmp_path, profile, "--json", "out.json")
 
@@ -318,19 +315,13 @@ def test_sigterm_during_a_long_exit_run_stops_it_at_once(tmp_path: Path) -> None
                                             "time.sleep(120)\n")
     pidfile = tmp_path / "pids"
     profile = target_profile(tmp_path, ["{python}", str(script), str(pidfile)], runs=1, extra='timeout = "100s"\n')
-    lightprof = subprocess.Popen(headless_argv(profile), cwd=tmp_path, env=headless_env(),
-                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
-    try:
+    with headless_in_own_session(tmp_path, profile=profile) as lightprof:
         deadline = time.monotonic() + 60
         while not read_pids(pidfile):
             assert lightprof.poll() is None and time.monotonic() < deadline, "the target never started"
             time.sleep(0.02)
         lightprof.send_signal(signal.SIGTERM)
         _stdout, stderr = lightprof.communicate(timeout=30)
-    finally:
-        if lightprof.poll() is None:
-            os.killpg(lightprof.pid, signal.SIGKILL)
-            lightprof.wait()
     assert lightprof.returncode == 130, stderr
     assert "Traceback" not in stderr
     assert still_alive(read_pids(pidfile)) == []
