@@ -1,8 +1,10 @@
-"""Shared test setup: the repo on sys.path; TUI snapshots stored in the top-level `snapshots/`."""
+"""Shared test setup: the repo on sys.path; TUI snapshots stored in the top-level `snapshots/`; the
+`tmux` fixture (a private tmux server, killed after the test)."""
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,6 +15,17 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 SNAPSHOTS = REPO / "snapshots"
+
+from tests.tmux_support import Tmux  # noqa: E402 - importable once the repo is on sys.path
+
+
+@pytest.fixture
+def tmux() -> Iterator[Tmux]:
+    terminal = Tmux()
+    try:
+        yield terminal
+    finally:
+        terminal.kill()
 
 try:
     import pytest_textual_snapshot

@@ -17,7 +17,8 @@ import os
 import random
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -278,21 +279,26 @@ def check_sentence(message: str, file_words: list[str], case: Case, *, name_key:
     return None
 
 
-def non_finite_numbers(value: Any, path: str = "") -> Iterator[str]:
-    """Paths of floats that are NaN or infinite anywhere in a dataclass / dict / list tree."""
+def leaves(value: Any, path: str = "") -> Iterator[tuple[str, Any]]:
+    """(path, value) of every item in a dataclass / dict / list tree, containers included; a walk
+    with its own stack, so that a tree nested deeper than Python's recursion limit is walked too."""
     import dataclasses
 
     stack: list[tuple[str, Any]] = [(path, value)]
     while stack:
         where, item = stack.pop()
-        if isinstance(item, float) and not math.isfinite(item):
-            yield where
-        elif dataclasses.is_dataclass(item) and not isinstance(item, type):
+        yield where, item
+        if dataclasses.is_dataclass(item) and not isinstance(item, type):
             stack.extend((f"{where}.{f.name}", getattr(item, f.name)) for f in dataclasses.fields(item))
         elif isinstance(item, dict):
             stack.extend((f"{where}.{k}", v) for k, v in item.items())
         elif isinstance(item, (list, tuple)):
             stack.extend((f"{where}[{i}]", v) for i, v in enumerate(item))
+
+
+def non_finite_numbers(value: Any, path: str = "") -> Iterator[str]:
+    """Paths of floats that are NaN or infinite anywhere in a dataclass / dict / list tree."""
+    return (where for where, item in leaves(value, path) if isinstance(item, float) and not math.isfinite(item))
 
 
 def summarise(failures: list[tuple[Case, str]], limit: int = 25) -> str:
@@ -301,6 +307,18 @@ def summarise(failures: list[tuple[Case, str]], limit: int = 25) -> str:
     if len(failures) > limit:
         lines.append(f"  ... and {len(failures) - limit} more")
     return "\n".join(lines)
+
+
+def assert_handled(cases: Sequence[Case], check: Callable[[Case], str | None], *, threads: int = 1) -> None:
+    """Check every case (on `threads` threads: runs of the real command wait on a subprocess) and
+    fail with a summary of each one mishandled."""
+    if threads > 1:
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            wrongs = list(pool.map(check, cases))
+    else:
+        wrongs = [check(case) for case in cases]
+    failures = [(case, wrong) for case, wrong in zip(cases, wrongs, strict=True) if wrong]
+    assert not failures, summarise(failures)
 
 
 # ------------------------------------------------------------------ the real command

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
 import textwrap
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -47,15 +49,37 @@ def run_lightprof(
     timeout: float = TIMEOUT_S,
 ) -> subprocess.CompletedProcess[str]:
     """Run `python -m lightprof --headless [-p profile] args...` in `cwd` and capture its output."""
-    argv = [PY, "-m", "lightprof", "--headless"]
-    if profile is not None:
-        argv += ["-p", str(profile)]
-    argv += list(args)
+    return subprocess.run(headless_argv(profile, *args), cwd=cwd, env=headless_env(env), capture_output=True,
+                          text=True, timeout=timeout)
+
+
+def headless_argv(profile: Path | None, *args: str) -> list[str]:
+    """`python -m lightprof --headless [-p profile] args...`."""
+    return [PY, "-m", "lightprof", "--headless", *(["-p", str(profile)] if profile is not None else []), *args]
+
+
+def headless_env(env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """This environment without colour, CI or GitHub's variables (which change the output), plus `env`."""
     full_env = {**os.environ, "NO_COLOR": "1"}
     for key in ("GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY", "CI"):
         full_env.pop(key, None)
     full_env.update(env or {})
-    return subprocess.run(argv, cwd=cwd, env=full_env, capture_output=True, text=True, timeout=timeout)
+    return full_env
+
+
+@contextmanager
+def headless_in_own_session(cwd: Path, *args: str, profile: Path | None = None) -> Iterator[subprocess.Popen[str]]:
+    """`lightprof --headless` started in a session of its own (the test signals it), its output
+    captured; one still running when the block ends (it hung, the test failed) is killed with its
+    whole process group, so that nothing this test started outlives it."""
+    proc = subprocess.Popen(headless_argv(profile, *args), cwd=cwd, env=headless_env(), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
 
 
 def output_of(proc: subprocess.CompletedProcess[str]) -> str:

@@ -3,17 +3,16 @@ a child the target started outlives lightprof."""
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
 import time
 from pathlib import Path
 
 import pytest
-from attribution_support import PY, profile
+from attribution_support import profile
 from test_signals import free_port, processes_running, read_pids, still_alive, wait_for
 
 from lightprof.errors import EXIT_INTERRUPTED
+from tests.headless_support import headless_in_own_session
 
 # Listens at once when timed; in the attribution phase named by argv[3] (the import starts, which
 # have PYTHONPROFILEIMPORTTIME, or py-spy's start, whose parent is py-spy) it starts a child and
@@ -50,19 +49,11 @@ def test_ctrl_c_during_attribution_stops_everything_with_130(tmp_path: Path, pha
     pids = tmp_path / "attributed.pids"
     profile(tmp_path, ["{python}", "server.py", str(port), str(pids), phase],
             extra=f'ready = {{ port = {port} }}\ntimeout = "60s"\ngrace = "0.5s"')
-    env = {**os.environ, "NO_COLOR": "1"}
-    env.pop("GITHUB_ACTIONS", None)
-    proc = subprocess.Popen([PY, "-m", "lightprof", "--headless", "--attribute"], cwd=tmp_path, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
-    try:
+    with headless_in_own_session(tmp_path, "--attribute") as proc:
         wait_for(pids, timeout=120)
         time.sleep(0.2)
         proc.send_signal(signal.SIGINT)
         stdout, stderr = proc.communicate(timeout=30)
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
 
     assert proc.returncode == EXIT_INTERRUPTED, stdout + stderr
     assert "Traceback" not in stderr

@@ -18,7 +18,6 @@ import random
 import shutil
 import sys
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,13 +31,15 @@ from tests.fuzz_support import (
     TREE_MUTATIONS,
     Case,
     TreeMutator,
+    assert_handled,
+    check_cli,
     check_sentence,
     every_nth,
     json_bytes,
+    leaves,
     mutate_bytes,
     non_finite_numbers,
     run_cli,
-    summarise,
     toml_bytes,
 )
 from tests.sizes_helpers import Layer, compress, config_for, digest, oci_files, write_oci_layout, write_tar
@@ -107,27 +108,15 @@ def judge_outcome(case: Case, call: Callable[[], Any], file_words: list[str],
 
 
 def run_kind(cases: list[Case], outcome: Callable[[Case], str | None], mutation: str) -> None:
-    failures = [(case, wrong) for case in cases if case.mutation == mutation if (wrong := outcome(case))]
-    assert not failures, summarise(failures)
+    assert_handled([case for case in cases if case.mutation == mutation], outcome)
 
 
 def cli_share(cases: list[Case], run: Callable[[Case], str | None]) -> None:
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        share = every_nth(cases, CLI_SHARE)
-        failures = [(case, wrong) for case, wrong in zip(share, pool.map(run, share), strict=True) if wrong]
-    assert not failures, summarise(failures)
+    assert_handled(every_nth(cases, CLI_SHARE), run, threads=2)
 
 
 def cli_problem(args: list[str], cwd: Path, file_words: list[str], case: Case) -> str | None:
-    outcome = run_cli(args, cwd)
-    if "Traceback" in outcome.stderr:
-        return "traceback: " + outcome.stderr.strip().splitlines()[-1][:200]
-    if outcome.code not in (0, 1, 2, 3):
-        return f"exit {outcome.code}"
-    if outcome.code == 2:
-        return check_sentence(outcome.stderr.strip().removeprefix("lightprof: "), file_words, case,
-                              name_key=case.mutation != "deep-nesting")
-    return None
+    return check_cli(run_cli(args, cwd), file_words, case, name_key=case.mutation != "deep-nesting")
 
 
 # ------------------------------------------------------------------ baselines (owned by the gate)
@@ -181,20 +170,7 @@ BASELINE_EXTREMES: dict[str, Callable[[Any], Any]] = {
 
 
 def negative_float(value: Any) -> str | None:
-    import dataclasses
-
-    stack: list[tuple[str, Any]] = [("", value)]
-    while stack:
-        where, item = stack.pop()
-        if isinstance(item, float) and item < 0:
-            return f"{where} = {item}"
-        if dataclasses.is_dataclass(item) and not isinstance(item, type):
-            stack.extend((f"{where}.{f.name}", getattr(item, f.name)) for f in dataclasses.fields(item))
-        elif isinstance(item, dict):
-            stack.extend((f"{where}.{k}", v) for k, v in item.items())
-        elif isinstance(item, (list, tuple)):
-            stack.extend((f"{where}[{i}]", v) for i, v in enumerate(item))
-    return None
+    return next((f"{where} = {item}" for where, item in leaves(value) if isinstance(item, float) and item < 0), None)
 
 
 def baseline_outcome(world: BaselineWorld, case: Case) -> str | None:
@@ -398,9 +374,9 @@ def test_every_hostile_image_manifest_is_one_sentence_or_a_valid_image(
     image_cases: tuple[Path, list[tuple[Case, Path]]], mutation: str
 ) -> None:
     _folder, cases = image_cases
-    failures = [(case, wrong) for case, path in cases if case.mutation == mutation
-                if (wrong := image_outcome(case, path))]
-    assert not failures, summarise(failures)
+    paths = {case.id: path for case, path in cases}
+    assert_handled([case for case, _path in cases if case.mutation == mutation],
+                   lambda case: image_outcome(case, paths[case.id]))
 
 
 def test_a_share_of_hostile_image_manifests_through_the_real_command(

@@ -8,7 +8,6 @@ import dataclasses
 import math
 import shutil
 from collections.abc import Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -23,12 +22,12 @@ from tests.fuzz_support import (
     BYTE_MUTATIONS,
     MUTATIONS,
     Case,
+    assert_handled,
     check_cli,
     check_sentence,
     every_nth,
     generate,
     run_cli,
-    summarise,
     toml_bytes,
 )
 from tests.sizes_helpers import Layer, write_docker_save
@@ -135,12 +134,8 @@ def test_the_base_profile_is_valid_and_measures(case_dir: Path) -> None:
 
 @pytest.mark.parametrize("mutation", MUTATIONS)
 def test_every_hostile_profile_is_one_sentence_or_a_sane_profile(case_dir: Path, mutation: str) -> None:
-    failures = []
-    for case in (c for c in CASES if c.mutation == mutation):
-        wrong, _message = outcome_in_process(case_dir / f"{case.id}.toml", case)
-        if wrong:
-            failures.append((case, wrong))
-    assert not failures, summarise(failures)
+    assert_handled([c for c in CASES if c.mutation == mutation],
+                   lambda case: outcome_in_process(case_dir / f"{case.id}.toml", case)[0])
 
 
 def test_a_share_of_hostile_profiles_through_the_real_command(case_dir: Path) -> None:
@@ -152,7 +147,7 @@ def test_a_share_of_hostile_profiles_through_the_real_command(case_dir: Path) ->
     loaded = [c for c in CASES if c not in refused]
     share = every_nth(refused, CLI_SHARE // 2) + every_nth(loaded, CLI_SHARE // 2)
 
-    def run(case: Case) -> tuple[Case, str | None]:
+    def run(case: Case) -> str | None:
         folder = case_dir / f"cli-{case.id}"
         folder.mkdir()
         for shared in ("art.txt", "image.tar"):
@@ -167,9 +162,6 @@ def test_a_share_of_hostile_profiles_through_the_real_command(case_dir: Path) ->
             wrong = f"exit {outcome.code}, {outcome.stderr.strip()[:200]!r}; in-process: {message[:200]!r}"
         if wrong is None and message is None and outcome.code == 2:
             wrong = f"refused by the command but not in-process: {outcome.stderr.strip()[:200]!r}"
-        return case, wrong
+        return wrong
 
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        results = list(pool.map(run, share))
-    failures = [(case, wrong) for case, wrong in results if wrong]
-    assert not failures, summarise(failures)
+    assert_handled(share, run, threads=2)

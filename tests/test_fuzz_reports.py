@@ -6,7 +6,6 @@ reports that load are opened in the TUI (tests/test_fuzz_tui.py)."""
 from __future__ import annotations
 
 import json
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
@@ -24,6 +23,7 @@ from tests.fuzz_support import (
     BYTE_MUTATIONS,
     MUTATIONS,
     Case,
+    assert_handled,
     check_cli,
     check_sentence,
     every_nth,
@@ -31,7 +31,6 @@ from tests.fuzz_support import (
     json_bytes,
     non_finite_numbers,
     run_cli,
-    summarise,
 )
 
 FIXTURE = Path(__file__).parent / "fixtures" / "report.json"
@@ -93,12 +92,8 @@ def test_the_base_report_loads_and_renders() -> None:
 
 @pytest.mark.parametrize("mutation", MUTATIONS)
 def test_every_hostile_report_is_one_sentence_or_renders_everywhere(case_dir: Path, mutation: str) -> None:
-    failures = []
-    for case in (c for c in CASES if c.mutation == mutation):
-        wrong, _message = outcome_in_process(case_dir / f"{case.id}.json", case)
-        if wrong:
-            failures.append((case, wrong))
-    assert not failures, summarise(failures)
+    assert_handled([c for c in CASES if c.mutation == mutation],
+                   lambda case: outcome_in_process(case_dir / f"{case.id}.json", case)[0])
 
 
 @pytest.mark.parametrize(
@@ -131,7 +126,7 @@ def test_a_share_of_hostile_reports_through_the_real_command(case_dir: Path) -> 
     refused = [c for c in CASES if outcome_in_process(case_dir / f"{c.id}.json", c)[1] is not None]
     loaded = [c for c in CASES if c not in refused]
 
-    def run(case: Case) -> tuple[Case, str | None]:
+    def run(case: Case) -> str | None:
         folder = case_dir / f"cli-{case.id}"
         folder.mkdir()
         (folder / "r.json").write_bytes(case.data)
@@ -142,10 +137,7 @@ def test_a_share_of_hostile_reports_through_the_real_command(case_dir: Path) -> 
                     else "lightprof: the interactive UI needs a terminal; use --headless in scripts and CI")
         if wrong is None and (outcome.code, outcome.stderr.strip()) != (2, expected):
             wrong = f"exit {outcome.code}, {outcome.stderr.strip()[:200]!r}; expected {expected[:200]!r}"
-        return case, wrong
+        return wrong
 
     share = every_nth(refused, CLI_SHARE * 2 // 3) + every_nth(loaded, CLI_SHARE // 3)
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        results = list(pool.map(run, share))
-    failures = [(case, wrong) for case, wrong in results if wrong]
-    assert not failures, summarise(failures)
+    assert_handled(share, run, threads=2)

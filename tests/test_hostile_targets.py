@@ -7,13 +7,13 @@ floods stderr, and a headless lightprof killed with SIGKILL while it measures a 
 from __future__ import annotations
 
 import contextlib
-import os
 import shutil
 import signal
 import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import psutil
@@ -22,8 +22,10 @@ from lightprof.measure.target.runner import measure_target
 from lightprof.profile.spec import TargetSpec
 from tests.headless_support import (
     LISTEN,
-    PY,
     free_port,
+    headless_argv,
+    headless_env,
+    headless_in_own_session,
     load_report,
     only_target,
     output_of,
@@ -34,6 +36,26 @@ from tests.headless_support import (
 )
 
 MiB = 2**20
+
+
+def _headless_watched(cwd: Path, profile: Path, watch: Callable[[psutil.Popen], None]) -> tuple[int, str, str]:
+    """Run `lightprof --headless -p profile` to its end (60 s at most), calling `watch` on its
+    process every 50 ms meanwhile; its exit code, stdout and stderr."""
+    lightprof = psutil.Popen(headless_argv(profile), cwd=cwd, env=headless_env(),
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while lightprof.poll() is None and time.monotonic() < deadline:
+            with contextlib.suppress(psutil.Error):  # it may end between poll and watch
+                watch(lightprof)
+            time.sleep(0.05)
+        stdout, stderr = lightprof.communicate(timeout=30)
+    finally:
+        if lightprof.poll() is None:
+            lightprof.kill()
+            lightprof.wait()
+    return lightprof.returncode, stdout, stderr
+
 
 # A server that accepts, reads the request, then answers one byte every 0.5 s: either a status
 # line that never ends ("status") or a proper status line followed by an endless body ("body").
@@ -62,12 +84,9 @@ while True:
 
 def run_timed(tmp_path: Path, profile: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], float]:
     """Run headless lightprof; return it and its wall time."""
-    env = {**os.environ, "NO_COLOR": "1"}
-    for key in ("GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY", "CI"):
-        env.pop(key, None)
     started = time.monotonic()
-    proc = subprocess.Popen([PY, "-m", "lightprof", "--headless", "-p", str(profile), *args], cwd=tmp_path,
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(headless_argv(profile, *args), cwd=tmp_path, env=headless_env(),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         stdout, stderr = proc.communicate(timeout=120)
     finally:
@@ -78,14 +97,21 @@ def run_timed(tmp_path: Path, profile: Path, *args: str) -> tuple[subprocess.Com
     return subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr), wall
 
 
-def test_a_status_line_trickling_in_ends_by_the_timeout(tmp_path: Path) -> None:
+def _trickling(tmp_path: Path, mode: str, runs: int) -> tuple[Path, Path]:
+    """A profile whose target is TRICKLING_SERVER in `mode`, ready when it answers (3 s at most);
+    the file its pids go to."""
     port = free_port()
     script = write(tmp_path / "trickle.py", TRICKLING_SERVER)
     pidfile = tmp_path / "pids"
     profile = target_profile(
-        tmp_path, ["{python}", str(script), "status", str(port), str(pidfile)],
-        ready=f'{{ http = "http://127.0.0.1:{port}/" }}', runs=2, extra='timeout = "3s"\n',
+        tmp_path, ["{python}", str(script), mode, str(port), str(pidfile)],
+        ready=f'{{ http = "http://127.0.0.1:{port}/" }}', runs=runs, extra='timeout = "3s"\n',
     )
+    return profile, pidfile
+
+
+def test_a_status_line_trickling_in_ends_by_the_timeout(tmp_path: Path) -> None:
+    profile, pidfile = _trickling(tmp_path, "status", runs=2)
 
     proc, wall = run_timed(tmp_path, profile)
 
@@ -97,13 +123,7 @@ def test_a_status_line_trickling_in_ends_by_the_timeout(tmp_path: Path) -> None:
 
 
 def test_a_body_trickling_in_does_not_hold_the_probe(tmp_path: Path) -> None:
-    port = free_port()
-    script = write(tmp_path / "trickle.py", TRICKLING_SERVER)
-    pidfile = tmp_path / "pids"
-    profile = target_profile(
-        tmp_path, ["{python}", str(script), "body", str(port), str(pidfile)],
-        ready=f'{{ http = "http://127.0.0.1:{port}/" }}', runs=3, extra='timeout = "3s"\n',
-    )
+    profile, pidfile = _trickling(tmp_path, "body", runs=3)
 
     proc, wall = run_timed(tmp_path, profile, "--json", "out.json")
 
@@ -131,25 +151,15 @@ def test_a_target_that_closes_its_stdout_does_not_make_lightprof_spin(tmp_path: 
         tmp_path, ["{python}", str(script), str(pidfile)], ready='{ stdout = "never printed" }', runs=1,
         extra='timeout = "3s"\n',
     )
-    env = {**os.environ, "NO_COLOR": "1"}
-    env.pop("CI", None)
-    lightprof = psutil.Popen([PY, "-m", "lightprof", "--headless", "-p", str(profile)], cwd=tmp_path, env=env,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        # Read lightprof's own CPU time just before it ends (a spin showed 2 CPU-s in 3 s).
-        deadline = time.monotonic() + 60
-        cpu = 0.0
-        while lightprof.poll() is None and time.monotonic() < deadline:
-            with contextlib.suppress(psutil.Error):
-                times = lightprof.cpu_times()
-                cpu = times.user + times.system
-            time.sleep(0.05)
-        stdout, stderr = lightprof.communicate(timeout=30)
-    finally:
-        if lightprof.poll() is None:
-            lightprof.kill()
-            lightprof.wait()
-    assert lightprof.returncode == 3, stdout + stderr
+    cpu = 0.0
+
+    def watch(lightprof: psutil.Popen) -> None:
+        nonlocal cpu  # lightprof's own CPU time, read until just before it ends (a spin showed 2 CPU-s in 3 s)
+        times = lightprof.cpu_times()
+        cpu = times.user + times.system
+
+    code, stdout, stderr = _headless_watched(tmp_path, profile, watch)
+    assert code == 3, stdout + stderr
     assert "never became ready" in stdout
     assert cpu < 1.5, f"lightprof used {cpu:.2f} CPU-s waiting 3 s for a target with a closed stdout"
     assert still_alive(read_pids(pidfile)) == []
@@ -159,25 +169,16 @@ def test_a_stderr_flood_stays_bounded_on_disk_and_in_memory(tmp_path: Path) -> N
     profile = target_profile(tmp_path, "yes lightprof-flood >&2", runs=1, extra='timeout = "3s"\n')
     spool = Path(tempfile.gettempdir())
     free_before = shutil.disk_usage(spool).free
-    env = {**os.environ, "NO_COLOR": "1"}
-    env.pop("CI", None)
-    lightprof = psutil.Popen([PY, "-m", "lightprof", "--headless", "-p", str(profile)], cwd=tmp_path, env=env,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     peak_rss = 0
     least_free = free_before
-    try:
-        deadline = time.monotonic() + 60
-        while lightprof.poll() is None and time.monotonic() < deadline:
-            with contextlib.suppress(psutil.Error):
-                peak_rss = max(peak_rss, lightprof.memory_info().rss)
-            least_free = min(least_free, shutil.disk_usage(spool).free)
-            time.sleep(0.05)
-        stdout, stderr = lightprof.communicate(timeout=30)
-    finally:
-        if lightprof.poll() is None:
-            lightprof.kill()
-            lightprof.wait()
-    assert lightprof.returncode == 3, stdout + stderr
+
+    def watch(lightprof: psutil.Popen) -> None:
+        nonlocal peak_rss, least_free
+        least_free = min(least_free, shutil.disk_usage(spool).free)
+        peak_rss = max(peak_rss, lightprof.memory_info().rss)
+
+    code, stdout, stderr = _headless_watched(tmp_path, profile, watch)
+    assert code == 3, stdout + stderr
     assert "timed out after 3.000 s" in stdout
     assert "lightprof-flood" in stdout  # the tail of what it wrote is shown
     # It wrote gigabytes in 3 s; an unbounded spool grew /tmp by 4.9 GiB in 9.5 s. Other tests on
@@ -233,9 +234,7 @@ def test_sigkill_of_lightprof_leaves_nothing_of_the_target_tree(tmp_path: Path) 
         tmp_path, ["{python}", str(script), str(port), str(pidfile)],
         ready=f'{{ http = "http://127.0.0.1:{port}/" }}', runs=1, extra='hold = "30s"\ntimeout = "60s"\n',
     )
-    env = {**os.environ, "NO_COLOR": "1"}
-    env.pop("CI", None)
-    lightprof = subprocess.Popen([PY, "-m", "lightprof", "--headless", "-p", str(profile)], cwd=tmp_path, env=env,
+    lightprof = subprocess.Popen(headless_argv(profile), cwd=tmp_path, env=headless_env(),
                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     seen: dict[int, float] = {}
     try:
@@ -316,21 +315,13 @@ def test_sigterm_during_a_long_exit_run_stops_it_at_once(tmp_path: Path) -> None
                                             "time.sleep(120)\n")
     pidfile = tmp_path / "pids"
     profile = target_profile(tmp_path, ["{python}", str(script), str(pidfile)], runs=1, extra='timeout = "100s"\n')
-    env = {**os.environ, "NO_COLOR": "1"}
-    env.pop("CI", None)
-    lightprof = subprocess.Popen([PY, "-m", "lightprof", "--headless", "-p", str(profile)], cwd=tmp_path, env=env,
-                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
-    try:
+    with headless_in_own_session(tmp_path, profile=profile) as lightprof:
         deadline = time.monotonic() + 60
         while not read_pids(pidfile):
             assert lightprof.poll() is None and time.monotonic() < deadline, "the target never started"
             time.sleep(0.02)
         lightprof.send_signal(signal.SIGTERM)
         _stdout, stderr = lightprof.communicate(timeout=30)
-    finally:
-        if lightprof.poll() is None:
-            os.killpg(lightprof.pid, signal.SIGKILL)
-            lightprof.wait()
     assert lightprof.returncode == 130, stderr
     assert "Traceback" not in stderr
     assert still_alive(read_pids(pidfile)) == []

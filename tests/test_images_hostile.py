@@ -43,6 +43,13 @@ def _manifest_name(files: dict[str, bytes]) -> str:
     return "blobs/sha256/" + index["manifests"][0]["digest"].split(":")[1]
 
 
+def _blob(files: dict[str, bytes], layer: int | None = None) -> str:
+    """The layout path of the image's config blob, or of its layer number `layer`."""
+    manifest = json.loads(files[_manifest_name(files)])
+    descriptor = manifest["config"] if layer is None else manifest["layers"][layer]
+    return "blobs/sha256/" + descriptor["digest"].split(":")[1]
+
+
 def _with_manifest(files: dict[str, bytes], change: Any) -> dict[str, bytes]:
     """The layout with its image manifest changed by `change(manifest)` and index.json re-pointed."""
     name = _manifest_name(files)
@@ -78,8 +85,7 @@ def test_a_traversal_digest_for_a_layer_is_refused(tmp_path: Path) -> None:
 def test_a_blob_that_is_a_symlink_out_of_the_layout_is_refused(tmp_path: Path) -> None:
     files = oci_files(_layers(), "none")
     write_oci_layout(tmp_path / "layout", files)
-    manifest = json.loads(files[_manifest_name(files)])
-    layer = tmp_path / "layout" / "blobs" / "sha256" / manifest["layers"][0]["digest"].split(":")[1]
+    layer = tmp_path / "layout" / _blob(files, 0)
     (tmp_path / "elsewhere.tar").write_bytes(layer.read_bytes())
     layer.unlink()
     layer.symlink_to(tmp_path / "elsewhere.tar")
@@ -94,8 +100,7 @@ def test_a_fifo_given_as_the_image_is_refused_without_blocking(tmp_path: Path) -
 def test_a_fifo_as_a_blob_is_refused_without_blocking(tmp_path: Path) -> None:
     files = oci_files(_layers(), "none")
     write_oci_layout(tmp_path / "layout", files)
-    manifest = json.loads(files[_manifest_name(files)])
-    layer = tmp_path / "layout" / "blobs" / "sha256" / manifest["layers"][1]["digest"].split(":")[1]
+    layer = tmp_path / "layout" / _blob(files, 1)
     layer.unlink()
     os.mkfifo(layer)
     assert "is a FIFO (named pipe), expected a regular file" in _error(tmp_path, "layout")
@@ -103,8 +108,7 @@ def test_a_fifo_as_a_blob_is_refused_without_blocking(tmp_path: Path) -> None:
 
 def test_an_altered_config_does_not_match_its_digest(tmp_path: Path) -> None:
     files = oci_files(_layers(), "none")
-    manifest = json.loads(files[_manifest_name(files)])
-    name = "blobs/sha256/" + manifest["config"]["digest"].split(":")[1]
+    name = _blob(files)
     files[name] = files[name].replace(b'"linux"', b'"Linux"')  # same size, other bytes
     write_oci_layout(tmp_path / "layout", files)
     assert "does not match its digest" in _error(tmp_path, "layout")
@@ -112,10 +116,10 @@ def test_an_altered_config_does_not_match_its_digest(tmp_path: Path) -> None:
 
 def test_an_altered_gzip_layer_does_not_match_its_digest(tmp_path: Path) -> None:
     files = oci_files(_layers(), "gzip")
-    manifest = json.loads(files[_manifest_name(files)])
-    name = "blobs/sha256/" + manifest["layers"][0]["digest"].split(":")[1]
+    name = _blob(files, 0)
+    size = len(files[name])  # the size the manifest gives the layer
     files[name] = gzip.compress(gzip.decompress(files[name]).replace(b"a" * 500, b"b" * 500), mtime=0)
-    files[name] = files[name][: manifest["layers"][0]["size"]].ljust(manifest["layers"][0]["size"], b"\0")
+    files[name] = files[name][:size].ljust(size, b"\0")
     write_oci_layout(tmp_path / "layout", files)
     assert "does not match its digest" in _error(tmp_path, "layout")
 
@@ -310,8 +314,7 @@ def test_an_archive_with_more_files_than_any_image_is_refused(tmp_path: Path, mo
 def test_a_blob_stored_sparse_in_the_archive_is_one_sentence(tmp_path: Path) -> None:
     files = oci_files([Layer(files={"zeros": bytes(4 << 20), "bin/app": b"a" * 500})], "none")
     write_oci_layout(tmp_path / "layout", files)
-    manifest = json.loads(files[_manifest_name(files)])
-    name = "blobs/sha256/" + manifest["layers"][0]["digest"].split(":")[1]
+    name = _blob(files, 0)
     data = files[name]
     hole_from, hole_to = 4096, (4 << 20) - 4096  # inside the zeros: rewritten as a hole, same bytes
     with open(tmp_path / "layout" / name, "wb") as out:

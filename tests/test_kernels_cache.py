@@ -37,10 +37,16 @@ def test_second_instantiation_comes_from_the_disk_cache(cache: Path) -> None:
     assert list(cache.glob("*.cwasm"))
 
 
-def test_altered_cache_entry_is_not_deserialized(cache: Path) -> None:
+def _stored(cache: Path) -> tuple[bytes, Path]:
+    """A module compiled once, so that the cache holds it; its bytes and its one cache entry."""
     wasm = bytes(wasmtime.wat2wasm(GOOD_SUM))
     load_module(engine(), wasm)
     (blob,) = cache.glob("*.cwasm")
+    return wasm, blob
+
+
+def test_altered_cache_entry_is_not_deserialized(cache: Path) -> None:
+    wasm, blob = _stored(cache)
     data = bytearray(blob.read_bytes())
     data[len(data) // 2] ^= 0xFF
     blob.write_bytes(bytes(data))
@@ -50,9 +56,7 @@ def test_altered_cache_entry_is_not_deserialized(cache: Path) -> None:
 
 def test_an_entry_rewritten_with_a_fresh_checksum_is_still_refused(cache: Path) -> None:
     """Whoever swaps an entry without the folder's key cannot make its MAC verify."""
-    wasm = bytes(wasmtime.wat2wasm(GOOD_SUM))
-    load_module(engine(), wasm)
-    (blob,) = cache.glob("*.cwasm")
+    wasm, blob = _stored(cache)
     other = bytes(wasmtime.Module(engine(), wasmtime.wat2wasm("(module)")).serialize())
     blob.write_bytes(other)
     blob.with_suffix(".mac").write_text(hashlib.sha256(other).hexdigest())
@@ -61,9 +65,7 @@ def test_an_entry_rewritten_with_a_fresh_checksum_is_still_refused(cache: Path) 
 
 
 def test_a_fifo_as_a_cache_entry_is_not_waited_for(cache: Path) -> None:
-    wasm = bytes(wasmtime.wat2wasm(GOOD_SUM))
-    load_module(engine(), wasm)
-    (blob,) = cache.glob("*.cwasm")
+    wasm, blob = _stored(cache)
     blob.unlink()
     os.mkfifo(blob)
     assert not load_module(engine(), wasm).cache_hit

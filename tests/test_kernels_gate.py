@@ -19,8 +19,25 @@ import wasmtime
 REPO = Path(__file__).resolve().parent.parent
 
 
-def _headless(tmp_path: Path, profile: str) -> tuple[int, dict, str]:
-    (tmp_path / "lightprof.toml").write_text(textwrap.dedent(profile))
+# A built web app that ships dist/ (the `wasm_dist` fixture), and the built-in crc32 kernel at one size.
+WEB_DIST = """
+    version = 1
+    name = "web"
+    [[artifact]]
+    name = "dist"
+    path = "dist"
+"""
+CRC32_64K = """
+    [[kernel]]
+    name = "crc32"
+    sizes = ["64KiB"]
+    runs = 5
+"""
+
+
+def _headless(tmp_path: Path, *profile: str) -> tuple[int, dict, str]:
+    """Run --headless on the profile made of these parts (each dedented on its own)."""
+    (tmp_path / "lightprof.toml").write_text("".join(textwrap.dedent(part) for part in profile))
     report = tmp_path / "report.json"
     env = {**os.environ, "LIGHTPROF_CACHE_DIR": str(tmp_path / "cache"), "NO_COLOR": "1"}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
@@ -47,25 +64,14 @@ def _budget(data: dict, metric_prefix: str) -> list[dict]:
 
 
 def test_wasm_in_an_artifact_without_a_kernel_sample_fails(tmp_path: Path, wasm_dist: Path) -> None:
-    code, data, output = _headless(tmp_path, """
-        version = 1
-        name = "web"
-        [[artifact]]
-        name = "dist"
-        path = "dist"
-    """)
+    code, data, output = _headless(tmp_path, WEB_DIST)
     assert code == 1, output
     (rule,) = _budget(data, "wasm_kernel_sample")
     assert rule["verdict"] == "fail" and "no [[kernel]] sample" in rule["note"]
 
 
 def test_an_unrelated_kernel_is_not_a_sample_of_the_shipped_module(tmp_path: Path, wasm_dist: Path) -> None:
-    code, data, output = _headless(tmp_path, """
-        version = 1
-        name = "web"
-        [[artifact]]
-        name = "dist"
-        path = "dist"
+    code, data, output = _headless(tmp_path, WEB_DIST, """
         [[kernel]]
         name = "fnv1a32"
         sizes = ["4KiB"]
@@ -90,12 +96,7 @@ def test_a_kernel_whose_wasm_is_the_shipped_file_is_its_sample(tmp_path: Path, w
     toml = (REPO / "kernels" / "sum_u8" / "kernel.toml").read_text().replace('"kernel.wat"', '"../../dist/sum.wasm"')
     (folder / "kernel.toml").write_text(toml)
     (folder / "fallback.py").write_text("def run(data):\n    return sum(data)\n")
-    code, data, output = _headless(tmp_path, """
-        version = 1
-        name = "web"
-        [[artifact]]
-        name = "dist"
-        path = "dist"
+    code, data, output = _headless(tmp_path, WEB_DIST, """
         [[kernel]]
         name = "sum"
         path = "kernels/sum"
@@ -113,17 +114,7 @@ def test_the_shipped_module_is_judged_on_its_kernel(tmp_path: Path, wasm_dist: P
     slower than zlib.crc32, so the gate fails on that kernel's row, while the sample rule holds."""
     (wasm_dist / "app.wasm").unlink()
     _ship_builtin(wasm_dist, "crc32", "crc.wasm")
-    code, data, output = _headless(tmp_path, """
-        version = 1
-        name = "web"
-        [[artifact]]
-        name = "dist"
-        path = "dist"
-        [[kernel]]
-        name = "crc32"
-        sizes = ["64KiB"]
-        runs = 5
-    """)
+    code, data, output = _headless(tmp_path, WEB_DIST, CRC32_64K)
     assert code == 1, output
     (rule,) = _budget(data, "wasm_kernel_sample")
     assert rule["verdict"] == "pass" and "crc.wasm by kernel 'crc32'" in rule["note"]
@@ -132,29 +123,15 @@ def test_the_shipped_module_is_judged_on_its_kernel(tmp_path: Path, wasm_dist: P
 
 
 def test_kernel_slower_than_its_fallback_without_justification_fails(tmp_path: Path) -> None:
-    code, data, output = _headless(tmp_path, """
-        version = 1
-        name = "crc"
-        [[kernel]]
-        name = "crc32"
-        sizes = ["64KiB"]
-        runs = 5
-    """)
+    code, data, output = _headless(tmp_path, 'version = 1\nname = "crc"\n', CRC32_64K)
     assert code == 1, output
     (row,) = _budget(data, "wasm_vs_fallback@64KiB")
     assert row["verdict"] == "fail"
 
 
 def test_kernel_slower_than_its_fallback_with_justification_passes(tmp_path: Path) -> None:
-    code, data, output = _headless(tmp_path, """
-        version = 1
-        name = "crc"
-        [[kernel]]
-        name = "crc32"
-        sizes = ["64KiB"]
-        runs = 5
-        justification = "runs in the browser build too, where zlib is not available"
-    """)
+    code, data, output = _headless(tmp_path, 'version = 1\nname = "crc"\n', CRC32_64K,
+                                   'justification = "runs in the browser build too, where zlib is not available"\n')
     assert code == 0, output
     (row,) = _budget(data, "wasm_vs_fallback@64KiB")
     assert row["verdict"] == "pass" and "zlib is not available" in row["note"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 import wasmtime
@@ -59,50 +60,30 @@ def test_endless_loop_is_stopped_within_two_seconds(tmp_path: Path) -> None:
     _healthy()
 
 
-def test_memory_growth_past_the_cap_is_a_memory_failure(tmp_path: Path) -> None:
-    make_kernel(tmp_path, "bomb", wat=MEMORY_BOMB)
-    result = measure_kernel(spec_for(tmp_path, "bomb"))
-    assert result.failure == "memory"
-    assert "cap" in (result.error or "")
-    _healthy()
+_WHOLE_SUM = bytes(wasmtime.wat2wasm(GOOD_SUM))
 
 
-def test_trap_is_a_trap_failure(tmp_path: Path) -> None:
-    make_kernel(tmp_path, "trap", wat=TRAP)
-    result = measure_kernel(spec_for(tmp_path, "trap"))
-    assert result.failure == "trap"
-    assert "unreachable" in (result.error or "")
-    _healthy()
-
-
-def test_truncated_wasm_is_a_malformed_failure(tmp_path: Path) -> None:
-    whole = wasmtime.wat2wasm(GOOD_SUM)
-    make_kernel(tmp_path, "truncated", wasm=bytes(whole)[: len(whole) // 2])
-    result = measure_kernel(spec_for(tmp_path, "truncated"))
-    assert result.failure == "malformed"
-    assert "not a valid Wasm module" in (result.error or "")
-    _healthy()
-
-
-def test_wrong_export_signature_is_a_signature_failure(tmp_path: Path) -> None:
-    make_kernel(tmp_path, "sig", wat=WRONG_SIGNATURE)
-    result = measure_kernel(spec_for(tmp_path, "sig"))
-    assert result.failure == "signature"
-    assert "(i32) -> (i32)" in (result.error or "")
-    _healthy()
-
-
-def test_undeclared_host_import_is_refused(tmp_path: Path) -> None:
-    make_kernel(tmp_path, "imp", wat=IMPORTS_HOST)
-    result = measure_kernel(spec_for(tmp_path, "imp"))
-    assert result.failure == "imports"
-    assert "env.read_file" in (result.error or "")
-
-
-def test_declared_host_import_traps_when_called(tmp_path: Path) -> None:
-    make_kernel(tmp_path, "imp", wat=IMPORTS_HOST, imports='["env.read_file"]')
-    result = measure_kernel(spec_for(tmp_path, "imp"))
-    assert result.failure == "trap"
+# Each hostile module (what make_kernel is given), the failure it must end as and words of its error.
+@pytest.mark.parametrize(
+    ("module", "failure", "words"),
+    [
+        pytest.param({"wat": MEMORY_BOMB}, "memory", "cap", id="memory growth past the cap"),
+        pytest.param({"wat": TRAP}, "trap", "unreachable", id="a trap"),
+        pytest.param({"wasm": _WHOLE_SUM[: len(_WHOLE_SUM) // 2]}, "malformed", "not a valid Wasm module",
+                     id="truncated wasm"),
+        pytest.param({"wat": WRONG_SIGNATURE}, "signature", "(i32) -> (i32)", id="wrong export signature"),
+        pytest.param({"wat": IMPORTS_HOST}, "imports", "env.read_file", id="undeclared host import"),
+        pytest.param({"wat": IMPORTS_HOST, "imports": '["env.read_file"]'}, "trap", "",
+                     id="declared host import, called"),
+    ],
+)
+def test_a_hostile_kernel_is_a_named_failure_and_the_next_kernel_still_measures(
+    tmp_path: Path, module: dict[str, Any], failure: str, words: str
+) -> None:
+    make_kernel(tmp_path, "hostile", **module)
+    result = measure_kernel(spec_for(tmp_path, "hostile"))
+    assert result.failure == failure, result.error
+    assert words in (result.error or "")
     _healthy()
 
 

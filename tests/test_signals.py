@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
 import textwrap
 import time
 from pathlib import Path
 
-from tests.headless_support import SERVE_FOREVER, free_port, processes_running, read_pids, still_alive
+from tests.headless_support import (
+    SERVE_FOREVER,
+    free_port,
+    headless_in_own_session,
+    processes_running,
+    read_pids,
+    still_alive,
+)
 
-PY = sys.executable
 EXIT_INTERRUPTED = 130
 
 # A server that starts one child, records both pids (appending, one run per line), then listens.
@@ -45,8 +48,8 @@ def wait_for(path: Path, timeout: float = 30.0) -> None:
         time.sleep(0.02)
 
 
-def start_lightprof(tmp_path: Path, *, ignore_term: bool) -> tuple[subprocess.Popen[str], Path, Path, Path]:
-    """Start a headless lightprof (own session) on a 50-run server profile; return it and its files."""
+def server_profile(tmp_path: Path, *, ignore_term: bool) -> tuple[Path, Path, Path]:
+    """A 50-run server profile; return it and the files the server and its child write their pids to."""
     port = free_port()
     script = tmp_path / "server.py"
     script.write_text(textwrap.dedent(SERVER).lstrip(), encoding="utf-8")
@@ -65,28 +68,17 @@ def start_lightprof(tmp_path: Path, *, ignore_term: bool) -> tuple[subprocess.Po
         'grace = "0.5s"\n',
         encoding="utf-8",
     )
-    env = {**os.environ, "NO_COLOR": "1"}
-    env.pop("GITHUB_ACTIONS", None)
-    proc = subprocess.Popen(
-        [PY, "-m", "lightprof", "--headless", "-p", str(profile)],
-        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        start_new_session=True,
-    )
-    return proc, script, pidfile, childfile
+    return profile, pidfile, childfile
 
 
 def interrupt_and_check(tmp_path: Path, sig: signal.Signals, *, ignore_term: bool = False) -> None:
-    proc, _script, pidfile, childfile = start_lightprof(tmp_path, ignore_term=ignore_term)
-    try:
+    profile, pidfile, childfile = server_profile(tmp_path, ignore_term=ignore_term)
+    with headless_in_own_session(tmp_path, profile=profile) as proc:
         wait_for(pidfile)
         wait_for(childfile)
         time.sleep(0.1)  # let it get into the middle of a run
         proc.send_signal(sig)
         stdout, stderr = proc.communicate(timeout=20)
-    finally:
-        if proc.poll() is None:  # lightprof hung: clean up what this test started, then fail
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
     assert proc.returncode == EXIT_INTERRUPTED, stdout + stderr
     assert "interrupted" in stderr
     assert "Traceback" not in stderr

@@ -10,7 +10,6 @@ import os
 import re
 import shutil
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -91,15 +90,6 @@ def test_a_picked_base_is_measured_interleaved_judged_and_saved(tmp_path: Path) 
     assert set_against(ctl, "slow", None) is None
     ctl.save()
     assert "against" not in path.read_text() and load_profile(path).targets[1].against is None
-
-
-@pytest.fixture
-def tmux() -> Iterator[Tmux]:
-    terminal = Tmux()
-    try:
-        yield terminal
-    finally:
-        terminal.kill()
 
 
 @pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")

@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -53,15 +52,6 @@ def test_cold_against_warm_names_the_modules_a_warm_cache_helps_most() -> None:
     assert lines[2] == "cold/warm 1.07× · a cold cache costs 6.00 ms more"
     changes = [text.split() for text, _style in cache_changes(found)[1:]]
     assert changes[0] == ["4.50", "ms", "1.20", "ms", "json"] and changes[1][-1] == "csv"
-
-
-@pytest.fixture
-def tmux() -> Iterator[Tmux]:
-    terminal = Tmux()
-    try:
-        yield terminal
-    finally:
-        terminal.kill()
 
 
 def _ms(text: str) -> float:

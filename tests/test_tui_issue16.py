@@ -10,7 +10,6 @@ import re
 import shutil
 import socket
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,15 +19,6 @@ from tests.tmux_support import Tmux
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
 
 KERNELS = 'version = 1\nname = "kern"\n[[kernel]]\nname = "nosuch"\n[[kernel]]\nname = "sum_u8"\nsizes = ["4KiB"]\n'
-
-
-@pytest.fixture
-def tmux() -> Iterator[Tmux]:
-    terminal = Tmux()
-    try:
-        yield terminal
-    finally:
-        terminal.kill()
 
 
 def _free_port() -> int:

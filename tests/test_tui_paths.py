@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -101,15 +100,6 @@ def test_counters_show_before_after_and_the_exact_delta_at_any_width() -> None:
 
 
 # ---------------------------------------------------------------------------------------------- tmux
-
-
-@pytest.fixture
-def tmux() -> Iterator[Tmux]:
-    terminal = Tmux()
-    try:
-        yield terminal
-    finally:
-        terminal.kill()
 
 
 def _row(screen: str, name: str) -> list[str]:

@@ -23,6 +23,12 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
+def _budget_cells(row: BudgetRow) -> str:
+    """A budget row's first cells, up to the limit: its mark, subject, metric and limit."""
+    return (f"| {_ICON[row.verdict]} {ASCII_MARK[row.verdict].lower()} | {_cell(row.subject)} | {row.metric} | "
+            f"{_cell(limit_text(row))} |")
+
+
 def _base_to_head(row: BudgetRow) -> str:
     if row.baseline is None:
         return measured_text(row)
@@ -51,21 +57,14 @@ def render_markdown(result: Result) -> str:
         out.append(f"| | subject | budget | limit | {reference} → head | head/{reference} (95% CI) |")
         out.append("|---|---|---|---|---|---|")
         for r in result.budgets:
-            out.append(
-                f"| {_ICON[r.verdict]} {ASCII_MARK[r.verdict].lower()} | {_cell(r.subject)} | {r.metric} | "
-                f"{_cell(limit_text(r))} | {_base_to_head(r)} | "
-                f"{_cell(delta_text(r))} |"
-            )
+            out.append(f"{_budget_cells(r)} {_base_to_head(r)} | {_cell(delta_text(r))} |")
         out.append("")
     elif result.budgets:
         out.append("| | subject | budget | limit | measured | baseline | delta |")
         out.append("|---|---|---|---|---|---|---|")
         for r in result.budgets:
-            out.append(
-                f"| {_ICON[r.verdict]} {ASCII_MARK[r.verdict].lower()} | {_cell(r.subject)} | {r.metric} | "
-                f"{_cell(limit_text(r))} | {measured_text(r)} | "
-                f"{format_value(r.baseline, r.unit, r.kind)} | {_cell(delta_text(r))} |"
-            )
+            out.append(f"{_budget_cells(r)} {measured_text(r)} | "
+                       f"{format_value(r.baseline, r.unit, r.kind)} | {_cell(delta_text(r))} |")
         out.append("")
     if result.targets:
         out.append("| target | ready | runs | p50 | p95 | p99 | stdev | steady RSS | peak RSS |")

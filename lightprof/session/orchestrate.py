@@ -10,8 +10,9 @@ from __future__ import annotations
 import dataclasses
 import threading
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from lightprof import __version__
 from lightprof.errors import EXIT_UNMEASURED
@@ -39,6 +40,31 @@ def _announce(on_event: EventSink, kind: str, name: str, subject: Any) -> None:
         from lightprof.measure.events import SubjectFinished
 
         on_event(SubjectFinished(kind, name, subject))
+
+
+class _Named(Protocol):
+    @property
+    def name(self) -> str: ...
+
+
+_SpecT = TypeVar("_SpecT", bound=_Named)
+_MeasuredT = TypeVar("_MeasuredT", bound=_Named)
+
+
+def _measure_each(specs: Sequence[_SpecT], measure: Callable[[_SpecT], _MeasuredT], kind: str,
+                  into: list[_MeasuredT], on_event: EventSink) -> None:
+    """Measure the subjects one by one, each kept and announced as soon as it is measured."""
+    for spec in specs:
+        measured = measure(spec)
+        into.append(measured)
+        _announce(on_event, kind, spec.name, measured)
+
+
+def _figures_of_each(specs: Sequence[_SpecT], measured: Sequence[_MeasuredT],
+                     figures_of: Callable[[_SpecT, _MeasuredT], list[Figure]]) -> list[Figure]:
+    """The budgeted figures of each spec that has a measured subject of its name, in the profile's order."""
+    by_name = {subject.name: subject for subject in measured}
+    return [figure for spec in specs if spec.name in by_name for figure in figures_of(spec, by_name[spec.name])]
 
 
 def _now() -> str:
@@ -142,30 +168,23 @@ def measure_profile(
     if profile.artifacts and not cancel.is_set():
         from lightprof.measure.sizes.artifacts import measure_artifact
 
-        for aspec in profile.artifacts:
-            artifact = measure_artifact(aspec, extra=compressions)
-            result.artifacts.append(artifact)
-            _announce(on_event, "artifact", aspec.name, artifact)
+        _measure_each(profile.artifacts, lambda a: measure_artifact(a, extra=compressions), "artifact",
+                      result.artifacts, on_event)
         if base_profile is not None:
             result.base_artifacts = [measure_artifact(a) for a in base_profile.artifacts]
 
     if profile.images and not cancel.is_set():
         from lightprof.measure.images.image import measure_image
 
-        for ispec in profile.images:
-            image = measure_image(ispec)
-            result.images.append(image)
-            _announce(on_event, "image", ispec.name, image)
+        _measure_each(profile.images, measure_image, "image", result.images, on_event)
         if base_profile is not None:
             result.base_images = [measure_image(i) for i in base_profile.images]
 
     if profile.kernels and not cancel.is_set():
         from lightprof.measure.kernels import measure_kernel
 
-        for kspec in profile.kernels:
-            kernel = measure_kernel(kspec, on_event=on_event, cancel=cancel)
-            result.kernels.append(kernel)
-            _announce(on_event, "kernel", kspec.name, kernel)
+        _measure_each(profile.kernels, lambda k: measure_kernel(k, on_event=on_event, cancel=cancel), "kernel",
+                      result.kernels, on_event)
 
     judge(profile, result, baseline)
     if cancel.is_set():
@@ -188,24 +207,15 @@ def collect_figures(profile: Profile, result: Result) -> list[Figure]:
     if result.artifacts:
         from lightprof.gate.sizes import artifact_figures
 
-        artifacts = {a.name: a for a in result.artifacts}
-        for aspec in profile.artifacts:
-            if aspec.name in artifacts:
-                figures.extend(artifact_figures(aspec, artifacts[aspec.name]))
+        figures.extend(_figures_of_each(profile.artifacts, result.artifacts, artifact_figures))
     if result.images:
         from lightprof.gate.images import image_figures
 
-        images = {i.name: i for i in result.images}
-        for ispec in profile.images:
-            if ispec.name in images:
-                figures.extend(image_figures(ispec, images[ispec.name]))
+        figures.extend(_figures_of_each(profile.images, result.images, image_figures))
     if result.kernels:
         from lightprof.gate.kernels import kernel_figures
 
-        kernels = {k.name: k for k in result.kernels}
-        for kspec in profile.kernels:
-            if kspec.name in kernels:
-                figures.extend(kernel_figures(kspec, kernels[kspec.name]))
+        figures.extend(_figures_of_each(profile.kernels, result.kernels, kernel_figures))
     if any(artifact.wasm_files for artifact in result.artifacts):
         # The practice's rule: Wasm that ships needs a kernel sample proving it pays its way.
         from lightprof.gate.kernels import kernel_samples, wasm_rule_figures

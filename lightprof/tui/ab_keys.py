@@ -2,24 +2,13 @@
 
 from __future__ import annotations
 
-from textual.app import App
-
 from lightprof.tui.ab import base_choices, set_against
-from lightprof.tui.controller import Controller
+from lightprof.tui.app_state import AppState
 from lightprof.tui.widgets.pick import NONE, PickScreen
 
 
-class ABKeys(App[int]):
+class ABKeys(AppState):
     """A mixin of LightprofApp: choosing the base of an A/B comparison."""
-
-    ctl: Controller
-    selected: str | None
-
-    def _fill_subjects(self) -> None:
-        raise NotImplementedError
-
-    def _refresh_panes(self) -> None:
-        raise NotImplementedError
 
     def action_pick_base(self) -> None:
         name = self.selected or ""

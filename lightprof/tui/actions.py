@@ -3,12 +3,8 @@ headroom), the baseline and saving. Each changes the controller and redraws; non
 
 from __future__ import annotations
 
-from typing import Any
-
-from textual.app import App
-
 from lightprof.profile.spec import TargetSpec
-from lightprof.tui.controller import Controller
+from lightprof.tui.app_state import AppState
 from lightprof.tui.panes.budgets import BudgetsPane
 from lightprof.tui.panes.kernels import KernelsPane
 from lightprof.tui.widgets.dialogs import EditBudgetScreen, SessionSettings, SettingsScreen
@@ -16,20 +12,8 @@ from lightprof.tui.widgets.dialogs import EditBudgetScreen, SessionSettings, Set
 HEADROOM_STEP = 0.05
 
 
-class SessionActions(App[int]):
+class SessionActions(AppState):
     """A mixin of LightprofApp: the keys that change the session's settings and budgets."""
-
-    ctl: Controller
-    selected: str | None
-
-    def _fill_subjects(self) -> None:
-        raise NotImplementedError
-
-    def _refresh_panes(self) -> None:
-        raise NotImplementedError
-
-    def _pane(self, tab: str | None = None) -> Any:
-        raise NotImplementedError
 
     # ------------------------------------------------------------------ session settings
 

@@ -9,30 +9,14 @@ import threading
 from pathlib import Path
 
 from textual import work
-from textual.app import App
-from textual.worker import Worker
 
 from lightprof.errors import LightprofError
 from lightprof.profile.spec import TargetSpec
-from lightprof.tui.controller import Controller
+from lightprof.tui.app_state import AppState
 
 
-class AttributionKeys(App[int]):
+class AttributionKeys(AppState):
     """A mixin of LightprofApp: attributing a target from the TUI."""
-
-    ctl: Controller
-    selected: str | None
-    _worker: Worker[None] | None
-
-    def _fill_subjects(self) -> None:
-        raise NotImplementedError
-
-    def _refresh_panes(self) -> None:
-        raise NotImplementedError
-
-    @property
-    def measuring(self) -> bool:
-        raise NotImplementedError
 
     def action_attribute(self, other_cache: bool = False) -> None:
         spec = self.ctl.specs.get(self.selected or "")

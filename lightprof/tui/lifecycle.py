@@ -8,26 +8,17 @@ import contextlib
 import signal
 import threading
 
-from textual.app import App
-from textual.worker import Worker
-
 from lightprof.errors import EXIT_INTERRUPTED
-from lightprof.tui.controller import Controller
+from lightprof.tui.app_state import AppState
 
 QUIT_WAIT_S = 15.0  # how long quitting waits for the engine to kill and reap a running target
 
 
-class Lifecycle(App[int]):
+class Lifecycle(AppState):
     """A mixin of LightprofApp: quitting and signals."""
 
-    ctl: Controller
-    _worker: Worker[None] | None
     _quit_armed: bool
     _exit_code: int | None
-
-    @property
-    def measuring(self) -> bool:
-        raise NotImplementedError
 
     async def action_quit(self) -> None:
         """Stop a running measurement, wait until the engine reaped the target, then exit.

@@ -6,11 +6,10 @@ import contextlib
 from typing import Any
 
 from rich.text import Text
-from textual.app import App
 from textual.css.query import NoMatches
 from textual.widgets import OptionList, Static, TabbedContent, TabPane
 
-from lightprof.tui.controller import Controller
+from lightprof.tui.app_state import AppState
 from lightprof.tui.verdicts import mark
 from lightprof.tui.widgets.dialogs import HelpScreen
 from lightprof.tui.widgets.lazy import Lazy
@@ -18,11 +17,9 @@ from lightprof.tui.widgets.lazy import Lazy
 NARROW = 100  # below this many columns the subject list folds into a one-line bar
 
 
-class Navigation(App[int]):
+class Navigation(AppState):
     """A mixin of LightprofApp: tabs, focus and choosing a subject."""
 
-    ctl: Controller
-    selected: str | None
     narrow = False  # below NARROW columns the subject list folds into a one-line bar
 
     def _active_tab(self) -> str:

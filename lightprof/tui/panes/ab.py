@@ -8,15 +8,14 @@ from __future__ import annotations
 
 import statistics
 
-from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from lightprof.model.target import Comparison
 from lightprof.tui.controller import Controller
 from lightprof.tui.numbers import duration as format_duration
 from lightprof.tui.panes.paths_text import fit
+from lightprof.tui.panes.target_pane import TargetPane, lines_text
 from lightprof.tui.verdicts import mark
 from lightprof.tui.widgets.histogram_lines import Line, histogram_lines
 
@@ -85,33 +84,18 @@ def ab_lines(ctl: Controller, name: str, width: int, height: int) -> list[Line]:
     return lines
 
 
-class ABPane(VerticalScroll):
-    """Shows one target against its base; `show` is called whenever the session changes."""
+class ABPane(TargetPane):
+    """Shows one target against its base."""
 
     DEFAULT_CSS = """
     ABPane { padding: 0 1; scrollbar-size-vertical: 1; }
     ABPane #ab-body { height: auto; width: 1fr; }
     """
 
-    def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id)
-        self._drawn: object = None
-        self._args: tuple[Controller, str | None] | None = None
-
     def compose(self) -> ComposeResult:
         yield Static(id="ab-body")
 
-    def show(self, ctl: Controller, name: str | None) -> None:
-        self._args = (ctl, name)
-        self._redraw()
-
-    def on_resize(self) -> None:
-        self._redraw()
-
-    def _redraw(self) -> None:
-        if self._args is None:
-            return
-        ctl, name = self._args
+    def _draw_target(self, ctl: Controller, name: str | None) -> None:
         width, height = max(20, self.size.width - 3), max(12, self.size.height)
         if name is None or ctl.kinds.get(name) != "target":
             lines: list[Line] = [("A/B compares targets: choose a target", "dim")]
@@ -121,9 +105,4 @@ class ABPane(VerticalScroll):
         if key == self._drawn:
             return
         self._drawn = key
-        body = Text(no_wrap=True, overflow="crop")
-        for index, (text, style) in enumerate(lines):
-            if index:
-                body.append("\n")
-            body.append(text, style=style)
-        self.query_one("#ab-body", Static).update(body)
+        self.query_one("#ab-body", Static).update(lines_text(lines))

@@ -7,9 +7,7 @@ a warm cache helps most, the hot functions and the lazy-load candidates.
 
 from __future__ import annotations
 
-from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import VerticalScroll
 from textual.widgets import Static, Tree
 from textual.widgets.tree import TreeNode
 
@@ -24,6 +22,7 @@ from lightprof.tui.panes.attribution_text import (
     node_label,
     summary_lines,
 )
+from lightprof.tui.panes.target_pane import TargetPane, lines_text
 from lightprof.tui.widgets.histogram_lines import Line
 
 OPEN_LEVELS = 1  # the top level's children are shown at first; deeper levels open on enter
@@ -40,17 +39,8 @@ def attributions_of(ctl: Controller, name: str) -> dict[str, Attribution]:
     return found
 
 
-def _text(lines: list[Line]) -> Text:
-    text = Text(no_wrap=True, overflow="crop")
-    for index, (line, style) in enumerate(lines):
-        if index:
-            text.append("\n")
-        text.append(line, style=style)
-    return text
-
-
-class AttributionPane(VerticalScroll):
-    """Shows one target's attribution; `show` is called whenever the session changes."""
+class AttributionPane(TargetPane):
+    """Shows one target's attribution."""
 
     DEFAULT_CSS = """
     AttributionPane { padding: 0 1; scrollbar-size-vertical: 1; }
@@ -62,10 +52,8 @@ class AttributionPane(VerticalScroll):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self._drawn: object = None
         self._tree_for: object = None
         self._shown_id: int | None = None
-        self._args: tuple[Controller, str | None] | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(id="attr-summary")
@@ -83,17 +71,7 @@ class AttributionPane(VerticalScroll):
             if tree.cursor_line < 0:  # a cursor on the first row shows where the keys will act
                 tree.cursor_line = 0
 
-    def show(self, ctl: Controller, name: str | None) -> None:
-        self._args = (ctl, name)
-        self._redraw()
-
-    def on_resize(self) -> None:
-        self._redraw()
-
-    def _redraw(self) -> None:
-        if self._args is None:
-            return
-        ctl, name = self._args
+    def _draw_target(self, ctl: Controller, name: str | None) -> None:
         width = max(30, self.size.width - 3)
         if name is None or ctl.kinds.get(name) != "target":
             self._draw(("none", width), [("attribution is a target's: choose a target", "dim")], [], None)
@@ -124,8 +102,8 @@ class AttributionPane(VerticalScroll):
         if key == self._drawn:
             return
         self._drawn = key
-        self.query_one("#attr-summary", Static).update(_text(summary))
-        self.query_one("#attr-rest", Static).update(_text(rest))
+        self.query_one("#attr-summary", Static).update(lines_text(summary))
+        self.query_one("#attr-rest", Static).update(lines_text(rest))
         tree = self.query_one("#attr-tree", Tree)
         width = max(30, self.size.width - 3)
         tree_key = (id(shown), width)

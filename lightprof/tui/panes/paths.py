@@ -20,6 +20,7 @@ from lightprof.tui.controller import Controller
 from lightprof.tui.numbers import duration as format_duration
 from lightprof.tui.numbers import size as format_size
 from lightprof.tui.panes.paths_text import binned_lines, counters_lines, events_lines, fit, path_table
+from lightprof.tui.panes.target_pane import lines_text
 from lightprof.tui.widgets.histogram_lines import Line
 
 HISTOGRAM_ROWS = 7
@@ -163,12 +164,7 @@ class PathsPane(VerticalScroll):
         key = (view.name, width, tuple(lines))
         if key == self._drawn:
             return
-        body = Text(no_wrap=True, overflow="crop")
-        for index, (text, style) in enumerate(lines):
-            if index:
-                body.append("\n")
-            body.append(text, style=style)
-        self._draw(body, key, title=view.name)
+        self._draw(lines_text(lines), key, title=view.name)
 
     def _draw(self, body: Text, key: object, title: str = "") -> None:
         self._drawn = key

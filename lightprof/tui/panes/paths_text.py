@@ -15,7 +15,7 @@ from lightprof.model.paths import Counter, EventStats, PathResult
 from lightprof.tui.numbers import WIDTH
 from lightprof.tui.numbers import duration as format_duration
 from lightprof.tui.numbers import size as format_size
-from lightprof.tui.widgets.histogram_lines import BLOCKS, Axis, Line, _ticks
+from lightprof.tui.widgets.histogram_lines import BLOCKS, Axis, Line, _ticks, marker_row
 
 # (heading, width, priority): lower priority is dropped first when the pane is narrow.
 COLUMNS = (("p50", WIDTH, 5), ("p95", WIDTH, 6), ("first", WIDTH, 4), ("ops/cpu-s", 9, 3),
@@ -116,15 +116,7 @@ def binned_lines(bins: Sequence[tuple[float, int]], low: float, width: int, heig
         label = str(top) if row == rows else ""
         lines.append((f"{label:>{label_width}}┤" + "".join(chars), "cyan"))
     lines.append((" " * label_width + "└" + "─" * plot, "dim"))
-    marker = [" "] * plot
-    free = 0
-    for col, name in sorted((axis.column(v), n) for n, v in (marks or {}).items()):
-        text = f"▲{name}"
-        start = min(max(col, free), plot - len(text))
-        if start < free:
-            continue
-        marker[start:start + len(text)] = list(text)
-        free = start + len(text) + 1
+    marker = marker_row(axis, plot, marks)
     if limit_col is not None:  # "│budget" right of the limit, else "budget│" left of it
         for start, label in ((min(limit_col, plot - 7), "│budget"), (max(0, limit_col - 6), "budget│")):
             if all(c == " " for c in marker[start:start + 7]):

@@ -31,8 +31,8 @@ else:  # at run time a plain mixin: the pane's CSS and layout stay Vertical's
     _Drawn = object
 
 
-class SizesHeads(_Drawn):
-    """The head of the sizes pane: a subject's sizes, budgets and notes."""
+class _SizesState(_Drawn):
+    """What both halves of the drawing read: the pane's state and the look-ups SizesPane defines."""
 
     # The pane's state these draw from (set by SizesPane).
     artifacts: dict[str, ArtifactResult]
@@ -62,6 +62,10 @@ class SizesHeads(_Drawn):
 
     def _spec(self, name: str | None) -> ArtifactSpec | ImageSpec | None:
         raise NotImplementedError
+
+
+class SizesHeads(_SizesState):
+    """The head of the sizes pane: a subject's sizes, budgets and notes."""
 
     def _head(self, subject: ArtifactResult | ImageResult | None) -> RenderableType:
         if self.selected is None:
@@ -192,37 +196,8 @@ class SizesHeads(_Drawn):
         return text
 
 
-class SizesTables(_Drawn):
+class SizesTables(_SizesState):
     """The sizes pane's tables: the overview, files, distributions, layers and wasted paths."""
-
-    # The pane's state these draw from (set by SizesPane).
-    artifacts: dict[str, ArtifactResult]
-    images: dict[str, ImageResult]
-    rows: list[Any]
-    skipped: dict[str, str]
-    names: list[tuple[str, str]]
-    selected: str | None
-    view: str
-    layer_index: int | None
-    sizing: bool
-    _read_only: bool
-    _table_key: Any
-    _wasted_key: Any
-
-    def _subject(self, name: str | None) -> ArtifactResult | ImageResult | None:
-        raise NotImplementedError
-
-    def _budget_rows(self, name: str) -> list[Any]:
-        raise NotImplementedError
-
-    def _verdict(self, name: str) -> str:
-        raise NotImplementedError
-
-    def _detail_width(self) -> int:
-        raise NotImplementedError
-
-    def _spec(self, name: str | None) -> ArtifactSpec | ImageSpec | None:
-        raise NotImplementedError
 
     # ------------------------------------------------------------------ tables
 

@@ -53,6 +53,21 @@ class Axis:
         return 10**x if self.log else x
 
 
+def marker_row(axis: Axis, plot: int, marks: Mapping[str, float] | None) -> list[str]:
+    """The cells under the axis: "▲name" at each mark's column, left to right; a mark with no room
+    left (it would overlap the one before) is not drawn."""
+    marker = [" "] * plot
+    free = 0
+    for col, name in sorted((axis.column(v), n) for n, v in (marks or {}).items()):
+        text = f"▲{name}"
+        start = min(max(col, free), plot - len(text))
+        if start < free:
+            continue
+        marker[start:start + len(text)] = list(text)
+        free = start + len(text) + 1
+    return marker
+
+
 def _ticks(axis: Axis, fmt: Callable[[float], str]) -> str:
     """Tick labels under the axis: both ends and as many between as fit without touching."""
     width = axis.width
@@ -132,15 +147,7 @@ def histogram_lines(
             last = lines[-rows_each]
             lines[-rows_each] = (last[0][: width - len(note)] + note, last[1])
     lines.append((" " * label_width + "└" + "─" * plot, "dim"))
-    marker = [" "] * plot
-    free = 0
-    for col, name in sorted((axis.column(v), n) for n, v in (marks or {}).items()):
-        text = f"▲{name}"
-        start = min(max(col, free), plot - len(text))
-        if start < free:  # no room: join the previous label
-            continue
-        marker[start:start + len(text)] = list(text)
-        free = start + len(text) + 1
+    marker = marker_row(axis, plot, marks)
     if limit_col is not None:
         text = "│budget"
         start = min(limit_col, plot - len(text))
