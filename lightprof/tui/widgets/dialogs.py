@@ -5,46 +5,89 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from rich.console import Console, Group
+from rich.table import Table
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
 from lightprof.profile.spec import ReadySpec
 from lightprof.units import UnitError, parse_duration, parse_ratio, parse_size
 
-HELP = """\
-[b]lightprof keys[/b]
+# Every key with what it does; a "pane:" prefix says where a key means something else.
+HELP_ROWS: tuple[tuple[str, str], ...] = (
+    ("↑ ↓", "choose a subject"),
+    ("enter", "into the pane's table (esc: back)"),
+    ("1–8", "cold start · memory · budgets · sizes · kernels · paths · A/B · attribution"),
+    ("r", "run the selected target (sizes: size all · kernels: run the kernel)"),
+    ("R", "run every target"),
+    ("x", "stop the run (reaps its processes)"),
+    ("+ -", "runs ±5 for this session"),
+    ("o", "runs, warm-ups, ready, timeout, hold"),
+    ("s", "suggest budgets (p95 and RSS + headroom)"),
+    ("[ ]", "headroom −/+ 5%"),
+    ("e", "edit the selected budget (↑↓ choose it)"),
+    ("b", "accept measurements as baseline"),
+    ("w", "write budgets to the profile (keeps comments)"),
+    ("sizes: enter/l", "open a layer"),
+    ("sizes: w · f", "wasted paths · files/distributions"),
+    ("kernels: s S", "next/previous payload size"),
+    ("A/B: a", "pick the base target"),
+    ("attribution: r · c", "attribute · with the other cache (cold/warm)"),
+    ("attribution: enter", "into the import tree"),
+    ("ctrl+p", "command palette"),
+    ("?", "this help"),
+    ("q / ctrl+c", "quit"),
+)
+WIDE_HELP = 120  # from this many columns the keys are laid out two to a line
 
-[b]↑ ↓[/]  choose a subject           [b]enter[/]  into the pane's table (esc: back)
-[b]1–8[/]  cold start · memory · budgets · sizes · kernels · paths · A/B · attribution
-[b]r[/]  run the selected target (sizes: size all · kernels: run the kernel)
-[b]R[/]  run every target             [b]x[/]  stop the run (reaps its processes)
-[b]+ -[/]  runs ±5 for this session   [b]o[/]  runs, warm-ups, ready, timeout, hold
-[b]s[/]  suggest budgets (p95 and RSS + headroom)   [b][ ][/]  headroom −/+ 5%
-[b]e[/]  edit the selected budget (↑↓ choose it)   [b]b[/]  accept measurements as baseline
-[b]w[/]  write budgets to the profile (keeps comments)
-[dim]sizes:[/] [b]enter[/]/[b]l[/] open a layer  [b]w[/] wasted paths  [b]f[/] files/distributions
-[dim]kernels:[/] [b]s S[/] next/previous payload size   [dim]A/B:[/] [b]a[/] pick the base target
-[dim]attribution:[/] [b]r[/] attribute  [b]c[/] with the other cache (cold/warm)  [b]enter[/] into the tree
-[b]ctrl+p[/]  command palette   [b]?[/]  this help   [b]q[/] / [b]ctrl+c[/]  quit
 
-[dim]Press escape or ? to close.[/dim]"""
+def help_table(width: int) -> Group:
+    """The key table: one key to a line (a description wraps under itself), or two to a line
+    when the terminal is wide."""
+    pairs = 2 if width >= WIDE_HELP else 1
+    table = Table.grid(padding=(0, 2))
+    for _ in range(pairs):
+        table.add_column(style="bold", no_wrap=True)
+        table.add_column()
+    for index in range(0, len(HELP_ROWS), pairs):
+        cells: list[str] = []
+        for keys, what in HELP_ROWS[index:index + pairs]:
+            cells += [keys, what]
+        table.add_row(*cells)
+    return Group(Text("lightprof keys\n", style="bold"), table, Text("\nPress escape or ? to close.", style="dim"))
 
 
 class HelpScreen(ModalScreen[None]):
-    """Every key on one page."""
+    """Every key, scrolled when the terminal is shorter than the list."""
 
     BINDINGS = [Binding("escape,question_mark,q", "dismiss", "close")]
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
-    HelpScreen > Static { width: auto; max-width: 100%; height: auto; max-height: 100%;
-        border: round $accent; padding: 0 2; background: $surface; }
+    HelpScreen > VerticalScroll { width: 100%; height: auto; max-height: 100%;
+        border: round $accent; padding: 0 1 0 2; background: $surface; scrollbar-size-vertical: 1; }
+    HelpScreen Static { width: 100%; height: auto; }
     """
 
     def compose(self) -> ComposeResult:
-        yield Static(HELP)
+        with VerticalScroll():
+            yield Static(id="help-text")
+
+    def on_mount(self) -> None:
+        self._lay_out()
+
+    def on_resize(self) -> None:
+        self._lay_out()
+
+    def _lay_out(self) -> None:
+        table = help_table(self.size.width)
+        # As wide as the table wants (plus border, padding and scrollbar), never wider than the screen.
+        natural = Console(width=1000).measure(table).maximum + 6
+        self.query_one(VerticalScroll).styles.max_width = natural
+        self.query_one("#help-text", Static).update(table)
 
 
 @dataclass(frozen=True)
