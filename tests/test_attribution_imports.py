@@ -118,7 +118,9 @@ def test_import_budgets_on_a_target_that_is_not_python_are_unmeasured(tmp_path: 
 
 def test_import_time_against_a_stored_baseline_holds_unchanged_and_regresses_when_tripled(tmp_path: Path) -> None:
     program(tmp_path, calls_heavy=False)
-    profile(tmp_path, ["{python}", "prog.py"], budget='import_time = "10s"')
+    # 50%: the stdlib imports beside heavy's 80 ms spin are CPU work, which a loaded machine slows
+    # by more than 10% between two sessions; tripling the spin is +160 ms, far beyond it.
+    profile(tmp_path, ["{python}", "prog.py"], budget='import_time = "10s"', extra='tolerance = "50%"')
     recorded = run_headless(tmp_path, "--update-baseline")
     assert recorded.returncode == 0, output(recorded)
 

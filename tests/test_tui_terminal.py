@@ -28,8 +28,7 @@ def test_lightprof_runs_an_adhoc_command_in_a_real_terminal(tmp_path: Path, tmux
     done = tmux.wait_text("runs · done", timeout=60)
     assert "p50" in done and "p95" in done and "34/34 runs" in done
 
-    tmux.keys("2")
-    memory = tmux.wait_text("resident memory")
+    memory = tmux.press("2", "resident memory")
     assert "peak" in memory
     tmux.quit()
 

@@ -70,6 +70,18 @@ class Tmux:
     def wait_text(self, *texts: str, timeout: float = 30.0) -> str:
         return self.wait_for(lambda screen: all(text in screen for text in texts), timeout)
 
+    def press(self, key: str, *texts: str, timeout: float = 30.0) -> str:
+        """Press a key whose effect is idempotent (a pane's number) until `texts` show: a key sent
+        while a loaded machine is still drawing the last screen has once gone unseen."""
+        deadline = time.monotonic() + timeout
+        while True:
+            self.keys(key)
+            try:
+                return self.wait_text(*texts, timeout=min(10.0, max(0.0, deadline - time.monotonic())))
+            except AssertionError:
+                if time.monotonic() >= deadline:
+                    raise
+
     def alive(self) -> bool:
         return self("has-session", "-t", "ui", check=False).returncode == 0
 

@@ -75,9 +75,11 @@ def target_figures(spec: TargetSpec, result: TargetResult) -> list[Figure]:
 
 
 def _base_memory(result: TargetResult, field: str) -> float | None:
-    """The reference's memory figure (--base, against), judged like a baseline's."""
+    """The base's memory figure under --base, judged like a baseline's. Not under `against`: the
+    reference there is another program (often a unit of time such as `python -c pass`), and only
+    the timing rows are judged on the ratio (docs/gate.md, "against")."""
     comparison = result.comparison
-    if comparison is None or comparison.base_memory is None:
+    if comparison is None or comparison.base_memory is None or comparison.mode == "against":
         return None
     value = getattr(comparison.base_memory, field)
     return float(value) if value is not None else None
