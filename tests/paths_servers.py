@@ -10,8 +10,10 @@ in Prometheus counters at /metrics:
   GET  /fail              500
   GET  /metrics           requests_total{route="..."} and wasm_instantiates_total
 Every request except /health and /metrics appends "route rss_bytes" to RSS_LOG (from
-/proc/self/statm) when that variable is set; with DIE_AFTER=N the server exits after N counted
-requests.
+/proc/self/statm) when that variable is set, and "route cpu_ticks" to CPU_LOG (the process's
+utime + stime from /proc/self/stat, read once the request's work is done: the tests' independent
+CPU count, taken in the very window lightprof measures); with DIE_AFTER=N the server exits after
+N counted requests.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ REPEAT = int(os.environ.get("WASM_REPEAT", "1"))
 GROW = int(os.environ.get("GROW_BYTES", str(1 << 20)))
 DIE_AFTER = int(os.environ.get("DIE_AFTER", "0"))
 RSS_LOG = os.environ.get("RSS_LOG")
+CPU_LOG = os.environ.get("CPU_LOG")
 PAGE = os.sysconf("SC_PAGE_SIZE")
 counts = {}
 kept = []
@@ -75,6 +78,11 @@ class Handler(BaseHTTPRequestHandler):
                 rss = int(f.read().split()[1]) * PAGE
             with open(RSS_LOG, "a") as log:
                 log.write(f"{route} {rss}\n")
+        if CPU_LOG:
+            with open("/proc/self/stat", "rb") as f:
+                fields = f.read().rsplit(b")", 1)[1].split()
+            with open(CPU_LOG, "a") as log:
+                log.write(f"{route} {int(fields[11]) + int(fields[12])}\n")
 
     def maybe_die(self):
         if DIE_AFTER and served[0] >= DIE_AFTER:
@@ -135,6 +143,7 @@ const REPEAT = Number(process.env.WASM_REPEAT || "1");
 const GROW = Number(process.env.GROW_BYTES || String(1 << 20));
 const DIE_AFTER = Number(process.env.DIE_AFTER || "0");
 const RSS_LOG = process.env.RSS_LOG;
+const CPU_LOG = process.env.CPU_LOG;
 const counts = {};
 const kept = [];
 let served = 0;
@@ -147,6 +156,10 @@ function counted(route) {
   if (RSS_LOG) {
     const pages = Number(fs.readFileSync("/proc/self/statm", "utf8").split(" ")[1]);
     fs.appendFileSync(RSS_LOG, `${route} ${pages * 4096}\n`);
+  }
+  if (CPU_LOG) {
+    const fields = fs.readFileSync("/proc/self/stat", "latin1").split(")").pop().trim().split(" ");
+    fs.appendFileSync(CPU_LOG, `${route} ${Number(fields[11]) + Number(fields[12])}\n`);
   }
 }
 function answer(res, status, body, kind) {
