@@ -303,6 +303,30 @@ def test_a_budget_without_a_figure_is_exit_3_in_every_report_format(tmp_path: Pa
     assert "could not measure everything" in summary.read_text()
 
 
+def test_a_server_stopped_at_ready_has_no_steady_memory_however_long_it_took_to_start(tmp_path: Path) -> None:
+    """Samples of a slow start-up are not a steady state: without hold, rss_steady is unmeasured."""
+    port = free_port()
+    (tmp_path / "server.py").write_text("import time\ntime.sleep(0.4)\n" + PORT_SERVER)
+    write(tmp_path / "lightprof.toml", f"""
+        version = 1
+        name = "server"
+        [[target]]
+        name = "srv"
+        command = ["{{python}}", "server.py", "{port}"]
+        ready = {{ port = {port} }}
+        runs = 2
+        warmup = 0
+        [target.budget]
+        rss_steady = "1GiB"
+    """)
+
+    proc = run_lightprof(tmp_path, "--json", "out.json")
+
+    assert proc.returncode == 3, output_of(proc)
+    [row] = rows(report(tmp_path / "out.json"), "rss_steady")
+    assert row["verdict"] == "unmeasured" and row["measured"] is None and 'hold = "1s"' in row["note"]
+
+
 # --------------------------------------------------------------------------- against
 
 

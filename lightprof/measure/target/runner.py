@@ -116,7 +116,7 @@ def measure_target(
         if ok and not cancel.is_set():
             planned = len(result.runs) + 1
             launch(False, memory_run=True)
-        result.memory = _memory(outcomes, sampler.interval)
+        result.memory = _memory(outcomes, sampler.interval, exits=spec.ready.kind == "exit")
         if spec.paths or spec.telemetry:
             from lightprof.measure.target.paths.load import apply_load
 
@@ -142,7 +142,10 @@ def summarize_runs(result: TargetResult) -> None:
     result.cold_start_s = summarize(times, failed=failed) if times else None
 
 
-def _memory(outcomes: list[Outcome], interval: float) -> Memory | None:
+def _memory(outcomes: list[Outcome], interval: float, *, exits: bool) -> Memory | None:
+    """The target's memory figures. Steady: after ready for a held target; over its sampled life
+    for a target that exits; none for a server that was stopped at ready (its samples are of its
+    start-up, not of its steady state: the rss_steady row then asks for a hold)."""
     measured = [o for o in outcomes if not o.run.warmup and o.run.error is None]
     if not measured:
         return None
@@ -151,7 +154,7 @@ def _memory(outcomes: list[Outcome], interval: float) -> Memory | None:
     source = memory_runs[-1] if memory_runs else (sampled[-1] if sampled else measured[-1])
     if source.run.hold:
         steady = source.memory.steady_after(source.run.ready_s or 0.0)
-    elif len(source.memory.samples) >= 3:
+    elif exits and len(source.memory.samples) >= 3:
         # A target that exits: its steady figure is the median over its sampled life.
         steady = int(statistics.median(rss for _, rss in source.memory.samples))
     else:
