@@ -80,6 +80,9 @@ def test_a_server_with_the_default_ready_rule_shows_elapsed_time_and_points_at_o
     tmux.type("")  # the runs field: empty it
     tmux.keys("Enter")
     tmux.wait_text("runs: a whole number is expected, got ''")
+    tmux.type("99999999999999")  # beyond the profile's bound: `w` would save a profile that cannot load
+    tmux.keys("Enter")
+    tmux.wait_text("runs: 1 to 100000 is expected, got 99999999999999")
     tmux.type("3")
     for _ in range(2):
         tmux.keys("Tab")

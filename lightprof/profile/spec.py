@@ -23,6 +23,8 @@ RATIO_BUDGETS = ("max_slowdown",)
 # A slowdown budget compares two commands that may differ a lot (a whole headless run against a
 # bare interpreter start): it may reach 100000% (1001x), a tolerance only 1000%.
 MAX_SLOWDOWN = 1000.0
+# The most runs (and warm-ups) of one target, in a profile and in the TUI's session settings alike.
+MAX_RUNS = 100_000
 # Python targets, from -X importtime (lightprof.measure.attribution): the target's own imports'
 # median time, and modules that must not be imported on the way to ready (a list, kept apart from
 # the numeric budgets in TargetSpec.forbid_imports).

@@ -3,7 +3,7 @@ headroom), the baseline and saving. Each changes the controller and redraws; non
 
 from __future__ import annotations
 
-from lightprof.profile.spec import TargetSpec
+from lightprof.profile.spec import MAX_RUNS, TargetSpec
 from lightprof.tui.app_state import AppState
 from lightprof.tui.panes.budgets import BudgetsPane
 from lightprof.tui.panes.kernels import KernelsPane
@@ -26,7 +26,7 @@ class SessionActions(AppState):
     def action_runs(self, step: int) -> None:
         spec = self._selected_spec()
         if spec is not None:
-            self.ctl.set_spec(spec.name, runs=max(1, spec.runs + step))
+            self.ctl.set_spec(spec.name, runs=min(MAX_RUNS, max(1, spec.runs + step)))
             self._refresh_panes()
 
     def action_options(self) -> None:

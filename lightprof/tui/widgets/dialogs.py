@@ -14,7 +14,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
-from lightprof.profile.spec import ReadySpec
+from lightprof.profile.spec import MAX_RUNS, ReadySpec
 from lightprof.units import UnitError, parse_duration, parse_ratio, parse_size
 
 # Every key with what it does; a "pane:" prefix says where a key means something else.
@@ -99,14 +99,15 @@ class SessionSettings:
     hold: float = 0.0
 
 
-def _whole(label: str, text: str, least: int) -> int:
-    """A whole number typed into a field, or one sentence saying what was expected."""
+def _whole(label: str, text: str, least: int, most: int = MAX_RUNS) -> int:
+    """A whole number typed into a field, or one sentence saying what was expected. The profile's
+    bounds: what `w` saves must load again."""
     try:
         value = int(text.strip())
     except ValueError:
         raise ValueError(f"{label}: a whole number is expected, got {text.strip()!r}") from None
-    if value < least:
-        raise ValueError(f"{label}: at least {least} is expected, got {value}")
+    if not least <= value <= most:
+        raise ValueError(f"{label}: {least} to {most} is expected, got {value}")
     return value
 
 
