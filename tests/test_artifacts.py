@@ -206,6 +206,15 @@ def test_glob_matching_nothing_is_a_clear_error(tmp_path: Path) -> None:
     assert "'dist/*.js' matches nothing" in _error(tmp_path, "dist/*.js")
 
 
+def test_an_empty_folder_or_a_glob_of_only_symlinks_is_unmeasured_not_0_bytes(tmp_path: Path) -> None:
+    """An empty dist/ after a failed build must not pass a size budget."""
+    (tmp_path / "dist").mkdir()
+    assert "'dist' holds no files" in _error(tmp_path, "dist")
+    (tmp_path / "dist" / "app.js").symlink_to(tmp_path / "elsewhere.js")
+    (tmp_path / "elsewhere.js").write_text("x")
+    assert "'dist/*.js' matches no files" in _error(tmp_path, "dist/*.js")
+
+
 def test_missing_path_is_a_clear_error(tmp_path: Path) -> None:
     assert "does not exist" in _error(tmp_path, "dist/app.js")
 

@@ -144,6 +144,11 @@ def read_artifact(spec: ArtifactSpec, extra: Iterable[str] = ()) -> ArtifactResu
         notes = [footprint.not_counted] if footprint.not_counted else []
     else:
         result.kind, root = _walk(spec, tally)
+        if not tally.files:
+            # An empty dist/ after a failed build must not pass a size budget at 0 B.
+            what = "matches no files" if result.kind == "glob" else "holds no files"
+            raise MeasureError(f"artifact '{spec.name}': path '{spec.path}' {what} under '{spec.base_dir}' "
+                               "(counted are regular files; is the build output missing?)")
         result.path = spec.path or ""
         notes = []
     if tally.not_counted():
