@@ -73,7 +73,8 @@ def render_table(result: Result, *, colour: bool = False, unicode: bool = True) 
                 cost = f"sampler CPU {format_duration(m.sampler_cpu_s)}, {per_sample} a sample"
                 parts.append(f"RSS {steady}peak {peak} (tree of {count}, {cost})")
             else:
-                parts.append(f"RSS peak {peak} (exact; it ended before the first sample)")
+                # The target ended by itself, or was stopped at ready, before the first sample.
+                parts.append(f"RSS peak {peak} (exact; the memory run was over before its first sample)")
         lines.append(" · ".join(parts))
         if (compared := comparison_text(target)) is not None:
             lines.append(f"    {compared}")
