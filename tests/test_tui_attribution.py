@@ -54,6 +54,14 @@ def test_cold_against_warm_names_the_modules_a_warm_cache_helps_most() -> None:
     assert changes[0] == ["4.50", "ms", "1.20", "ms", "json"] and changes[1][-1] == "csv"
 
 
+def test_a_saved_report_without_attribution_does_not_offer_r() -> None:
+    """--open measures nothing: the pane names the command that attributes, not a key that does nothing."""
+    [(live, _)] = summary_lines("prog", {}, 100)
+    [(opened, _)] = summary_lines("prog", {}, 100, read_only=True)
+    assert "r attributes it" in live
+    assert "r attributes" not in opened and "lightprof --headless --attribute" in opened
+
+
 def _ms(text: str) -> float:
     value, unit = text.split()
     return float(value) * {"µs": 1e-3, "ms": 1.0, "s": 1e3}[unit]

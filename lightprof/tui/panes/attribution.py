@@ -78,7 +78,7 @@ class AttributionPane(TargetPane):
             return
         found = attributions_of(ctl, name)
         running = name in ctl.running and ctl.attributing is not None
-        summary = summary_lines(name, found, width)
+        summary = summary_lines(name, found, width, read_only=ctl.read_only)
         shown = found.get("cold") or found.get("warm")
         if shown is not None and shown.imports:
             heading = f"imports ({shown.cache} cache), costliest first"

@@ -52,8 +52,11 @@ def node_label(row: ImportRow, width: int) -> str:
     return f"{fit(row.module, room):<{room}}" + figures
 
 
-def summary_lines(name: str, found: dict[str, Attribution], width: int) -> list[Line]:
+def summary_lines(name: str, found: dict[str, Attribution], width: int, *, read_only: bool = False) -> list[Line]:
     """The target's import time per cache (cold against warm when both were measured), start-up apart."""
+    if not found and read_only:  # --open: nothing is measured, r does nothing
+        return [(fit(f"{name}: not attributed in this report (lightprof --headless --attribute "
+                     "attributes it)", width), "dim")]
     if not found:
         return [(fit(f"{name}: not attributed yet · r attributes it (cache as the profile says), "
                      "c with the other cache", width), "dim")]
