@@ -281,9 +281,10 @@ while True:
 """
 
 
-def test_a_budget_without_a_figure_is_exit_3_in_every_report_format(tmp_path: Path) -> None:
+def server_with_steady_budget(tmp_path: Path, server: str) -> None:
+    """A profile of one server, ready by its port, stopped at ready (no hold), with rss_steady."""
     port = free_port()
-    (tmp_path / "server.py").write_text(PORT_SERVER)
+    (tmp_path / "server.py").write_text(server)
     write(tmp_path / "lightprof.toml", f"""
         version = 1
         name = "server"
@@ -296,6 +297,10 @@ def test_a_budget_without_a_figure_is_exit_3_in_every_report_format(tmp_path: Pa
         [target.budget]
         rss_steady = "1GiB"
     """)
+
+
+def test_a_budget_without_a_figure_is_exit_3_in_every_report_format(tmp_path: Path) -> None:
+    server_with_steady_budget(tmp_path, PORT_SERVER)
     summary = tmp_path / "summary.md"
 
     proc = run_lightprof(tmp_path, "--json", "out.json", "--junit", "out.xml", "--markdown", "out.md",
@@ -316,20 +321,7 @@ def test_a_budget_without_a_figure_is_exit_3_in_every_report_format(tmp_path: Pa
 
 def test_a_server_stopped_at_ready_has_no_steady_memory_however_long_it_took_to_start(tmp_path: Path) -> None:
     """Samples of a slow start-up are not a steady state: without hold, rss_steady is unmeasured."""
-    port = free_port()
-    (tmp_path / "server.py").write_text("import time\ntime.sleep(0.4)\n" + PORT_SERVER)
-    write(tmp_path / "lightprof.toml", f"""
-        version = 1
-        name = "server"
-        [[target]]
-        name = "srv"
-        command = ["{{python}}", "server.py", "{port}"]
-        ready = {{ port = {port} }}
-        runs = 2
-        warmup = 0
-        [target.budget]
-        rss_steady = "1GiB"
-    """)
+    server_with_steady_budget(tmp_path, "import time\ntime.sleep(0.4)\n" + PORT_SERVER)
 
     proc = run_lightprof(tmp_path, "--json", "out.json")
 
