@@ -10,7 +10,11 @@ One more command is shown, not judged: a shell writing 4 KiB to stderr. hyperfin
 target's stderr to /dev/null; lightprof keeps its last 16 KiB (a pipe drained by a thread) to
 show when a run fails, and this line shows what that costs a run that writes.
 
-    python bench/bench_coldstart.py [--runs 50] [--rounds 60]
+    python bench/bench_coldstart.py [--runs 50] [--rounds 60] [--only true] [--against PYTHON]
+
+`--against /other/checkout/.venv/bin/python` adds a third tool to every round: lightprof run by
+that interpreter (another checkout's editable install), so a change to the run loop is judged
+against the code before it in the same paired rounds.
 """
 
 from __future__ import annotations
@@ -56,7 +60,7 @@ def hyperfine_times(argv: list[str], runs: int, warmup: int) -> list[float]:
         return [float(t) for t in json.loads(out.read_text())["results"][0]["times"]]
 
 
-def lightprof_times(argv: list[str], runs: int, warmup: int) -> list[float]:
+def lightprof_times(argv: list[str], runs: int, warmup: int, python: str = sys.executable) -> list[float]:
     """One round of `lightprof --headless` in a fresh process, as hyperfine runs in one: both tools
     start cold each round, so neither gains from a warm process the other lacks."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -65,7 +69,7 @@ def lightprof_times(argv: list[str], runs: int, warmup: int) -> list[float]:
             f"version = 1\nname = \"parity\"\n[[target]]\nname = \"t\"\ncommand = {json.dumps(argv)}\n"
             f"runs = {runs}\nwarmup = {warmup}\nmax_runs = {runs}\n"
         )
-        done = subprocess.run([sys.executable, "-m", "lightprof", "--headless", "-p", str(profile), "--json", "-"],
+        done = subprocess.run([python, "-m", "lightprof", "--headless", "-p", str(profile), "--json", "-"],
                               capture_output=True, text=True, cwd=tmp)
         if done.returncode != 0:
             raise SystemExit(f"lightprof could not measure {argv}: {done.stderr.strip()}")
@@ -79,15 +83,21 @@ def main() -> int:
                         help=f"runs per round at most (fewer for slower commands: rounds of ~{ROUND_S} s)")
     parser.add_argument("--rounds", type=int, default=60)
     parser.add_argument("--warmup", type=int, default=1)
+    parser.add_argument("--only", action="append", help="measure only this command label (repeatable)")
+    parser.add_argument("--against", metavar="PYTHON",
+                        help="also time lightprof as run by this interpreter (another checkout), in the same rounds")
     args = parser.parse_args()
     if not shutil.which("hyperfine"):
         print("hyperfine is not installed (apt-get install hyperfine)", file=sys.stderr)
         return 2
     print(f"{'command':<20} {'hyperfine -N':>12} {'lightprof':>12} {'ratio':>8}   per-round ratios: "
           "quartiles, and the pooled medians' ratio")
+    other = (lambda argv, runs, warmup: lightprof_times(argv, runs, warmup, args.against)) if args.against else None
     worst = 0.0
     order = random.Random(1)
     for label, argv in {**commands(), **SHOWN_ONLY}.items():
+        if args.only and label not in args.only:
+            continue
         # One round of each, not counted: first runs pay for page faults and cold caches.
         first = hyperfine_times(argv, 5, args.warmup)
         lightprof_times(argv, 5, args.warmup)
@@ -97,15 +107,20 @@ def main() -> int:
         hyper: list[float] = []
         light: list[float] = []
         ratios = []
+        against: list[float] = []  # this checkout's median over the other's, per round
+        other_ratios = []  # the other checkout's median over hyperfine's, per round
         for _ in range(args.rounds):
             # A pair of short rounds, in random order: this shared machine's speed drifts by ±25%
             # within seconds, and a ratio of two neighbouring rounds cancels most of that drift.
-            tools = [("h", hyperfine_times), ("l", lightprof_times)]
+            tools = [("h", hyperfine_times), ("l", lightprof_times)] + ([("a", other)] if other else [])
             order.shuffle(tools)
             got = {key: measure(argv, runs, args.warmup) for key, measure in tools}
             hyper += got["h"]
             light += got["l"]
             ratios.append(statistics.median(got["l"]) / statistics.median(got["h"]))
+            if other:
+                against.append(statistics.median(got["l"]) / statistics.median(got["a"]))
+                other_ratios.append(statistics.median(got["a"]) / statistics.median(got["h"]))
         h, lp = statistics.median(hyper), statistics.median(light)
         ratio = statistics.median(ratios)
         if label not in SHOWN_ONLY:
@@ -113,6 +128,10 @@ def main() -> int:
         q1, _q2, q3 = statistics.quantiles(ratios, n=4)
         print(f"{label:<20} {h * 1e3:>9.3f} ms {lp * 1e3:>9.3f} ms {ratio:>8.3f}   "
               f"{q1:.3f} … {q3:.3f}, pooled {lp / h:.3f} · {args.rounds} rounds of {runs} runs")
+        if other:
+            a1, _a2, a3 = statistics.quantiles(against, n=4)
+            print(f"{'':<20} --against: its ratio to hyperfine {statistics.median(other_ratios):.3f}; "
+                  f"this checkout over it {statistics.median(against):.3f} ({a1:.3f} … {a3:.3f})")
     print(f"largest deviation from hyperfine of the judged commands (median of paired-round ratios): "
           f"{worst * 100:.1f}% (bar: 5%)")
     return 0 if worst <= 0.05 else 1

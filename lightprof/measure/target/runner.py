@@ -35,6 +35,11 @@ from lightprof.stats import summarize
 # Asked after the planned runs: how many more runs would settle an undecided budget (0 = none).
 MoreRuns = Callable[[TargetResult], int]
 TIMELINE_POINTS = 2000
+# Quiet before a target's first run. Whatever lightprof did just before (its imports, the
+# watchdog's start, the last target) slows the next spawns for some tens of ms, so the first few
+# dozen runs of a short target would time lightprof's aftermath, not the target (time.sleep(0.015)
+# was not enough; bench/bench_coldstart.py --against compares with the code before).
+SETTLE_S = 0.05
 
 
 def measure_target(
@@ -67,6 +72,7 @@ def measure_target(
         return result
     sampler = TreeSampler(spec.sample_hz, on_sample=forward)
     outcomes: list[Outcome] = []
+    cancel.wait(SETTLE_S)
 
     def launch(warmup: bool, memory_run: bool = False) -> bool:
         state["index"] = index = len(result.runs)
