@@ -52,8 +52,7 @@ class AttributionPane(TargetPane):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self._tree_for: object = None
-        self._shown_id: int | None = None
+        self._tree_for: tuple[int, int] | None = None  # (id of the attribution shown, width)
 
     def compose(self) -> ComposeResult:
         yield Static(id="attr-summary")
@@ -107,13 +106,12 @@ class AttributionPane(TargetPane):
         tree = self.query_one("#attr-tree", Tree)
         width = max(30, self.size.width - 3)
         tree_key = (id(shown), width)
-        if tree_key == self._tree_for:
+        previous, self._tree_for = self._tree_for, tree_key
+        if tree_key == previous:
             return
-        self._tree_for = tree_key
-        if shown is not None and id(shown) != self._shown_id:
+        if shown is not None and previous is not None and previous[0] != id(shown):
             # New figures are read from their summary down: a pane left scrolled into the last
             # tree would hide the summary lines of the new one.
-            self._shown_id = id(shown)
             self.scroll_home(animate=False)
         tree.clear()
         roots = import_tree(shown.imports) if shown is not None else []
